@@ -1,0 +1,19 @@
+"""Models, one module per concept. Every owned object belongs to a team and records its creator."""
+
+from .api_tokens import ApiToken
+from .jobs import Job, JobState, Transcript
+from .keys import ProviderKey
+from .teams import Invitation, Membership, Profile, Role, Team
+
+__all__ = [
+    "ApiToken",
+    "Invitation",
+    "Job",
+    "JobState",
+    "Membership",
+    "Profile",
+    "ProviderKey",
+    "Role",
+    "Team",
+    "Transcript",
+]
