@@ -118,26 +118,22 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "db.sqlite3",
-            # The test database is a file too, so a real django-q2 cluster in a subprocess shares it.
-            "TEST": {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")},
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the
-                # timeout instead of failing with "database is locked" on lock upgrade.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
-                ),
-            },
-        }
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL or f"sqlite:///{DATA_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait on the timeout
+        # instead of failing with "database is locked" when a read lock is upgraded.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
     }
+    # The test database is a file too, so a real django-q2 cluster in a subprocess can share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 DB_VENDOR = "postgresql" if DATABASES["default"]["ENGINE"].endswith("postgresql") else "sqlite"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -3,12 +3,14 @@
 from .api_tokens import ApiToken
 from .jobs import Job, JobState, Transcript
 from .keys import ProviderKey
+from .leases import Lease
 from .teams import Invitation, Membership, Profile, Role, Team
 
 __all__ = [
     "ApiToken",
     "Invitation",
     "Job",
+    "Lease",
     "JobState",
     "Membership",
     "Profile",
