@@ -278,7 +278,9 @@ STT_POLLER_RUN_SECONDS = env_float("STT_POLLER_RUN_SECONDS", 30)
 # "name=directory-or-hub-name" pairs added to the two bundled models, e.g. "small=small".
 LOCAL_WHISPER_EXTRA_MODELS = env_list("LOCAL_WHISPER_MODELS")
 LOCAL_WHISPER_DEVICE = env_str("LOCAL_WHISPER_DEVICE", "auto")
-LOCAL_WHISPER_CPU_THREADS = env_int("LOCAL_WHISPER_CPU_THREADS", max(1, (os.cpu_count() or 1) // INFERENCE_WORKERS))
+LOCAL_WHISPER_CPU_THREADS = env_int(
+    "LOCAL_WHISPER_CPU_THREADS", max(1, (os.cpu_count() or 1) // INFERENCE_WORKERS)
+)
 LOCAL_MODEL_CACHE = Path(env_str("LOCAL_MODEL_CACHE", str(DATA_DIR / "models")))
 URL_FETCH_MAX_BYTES = env_int("STT_URL_FETCH_MAX_MB", 1024) * 1024 * 1024
 URL_FETCH_TIMEOUT = env_float("STT_URL_FETCH_TIMEOUT", 300)

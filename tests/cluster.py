@@ -86,7 +86,9 @@ def running_cluster(*, inference: bool = False, **env_overrides: str) -> Iterato
                 process.wait()
 
 
-def wait_for(condition: Callable[[], object], *, timeout: float, interval: float = 0.2, what: str = "") -> object:
+def wait_for(
+    condition: Callable[[], object], *, timeout: float, interval: float = 0.2, what: str = ""
+) -> object:
     """Poll ``condition`` until it returns something truthy; fail the test with ``what`` otherwise."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import os
+
+# Before Django reads its settings: a queue of this run's own, so tasks left in Redis by one run
+# (or a developer's `make run`) are never picked up by another's cluster.
+os.environ.setdefault("STT_QUEUE_NAME", f"stt-test-{os.getpid()}")
+
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
 from transcripts.models import Membership, Role, Team
 from transcripts.services.teams import create_team
 
 PASSWORD = "correct-horse-battery-staple-42"
+
+
+def pytest_report_header(config) -> list[str]:
+    database = django_settings.DATABASES["default"]
+    broker = "redis" if django_settings.REDIS_URL else "orm"
+    return [
+        f"backends: database={django_settings.DB_VENDOR} ({database['ENGINE'].rsplit('.', 1)[-1]}), "
+        f"django-q2 broker={broker}, queue={django_settings.Q_QUEUE_NAME}"
+    ]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded audio of each test lands in its own directory (and the cluster it starts sees it)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 def make_user(username: str):

@@ -14,7 +14,10 @@ import av
 
 log = logging.getLogger(__name__)
 
-UNREADABLE_MESSAGE = "This file has no audio stream we can read. Upload an audio or video file (mp3, m4a, wav, flac, ogg, opus, webm, mp4…)."
+UNREADABLE_MESSAGE = (
+    "This file has no audio stream we can read. "
+    "Upload an audio or video file (mp3, m4a, wav, flac, ogg, opus, webm, mp4…)."
+)
 
 # Containers FFmpeg detects from their first bytes; text, images and archives are refused before
 # PyAV is asked, because some of its demuxers (e.g. raw formats) accept nearly anything.

@@ -5,6 +5,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -106,6 +107,9 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("job_detail", args=[self.pk])
 
     @property
     def is_active(self) -> bool:

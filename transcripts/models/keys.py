@@ -45,7 +45,9 @@ class ProviderKey(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(Q(user__isnull=False, team__isnull=True) | Q(user__isnull=True, team__isnull=False)),
+                condition=(
+                    Q(user__isnull=False, team__isnull=True) | Q(user__isnull=True, team__isnull=False)
+                ),
                 name="key_has_exactly_one_owner",
             )
         ]

@@ -70,7 +70,9 @@ class NormalisedTranscript:
 SENTENCE_END = (".", "?", "!", "。", "？", "！")
 
 
-def segments_from_words(words: list[Word], *, max_gap: float = 1.5, max_length: float = 30.0) -> list[Segment]:
+def segments_from_words(
+    words: list[Word], *, max_gap: float = 1.5, max_length: float = 30.0
+) -> list[Segment]:
     """Group words into segments at speaker/channel changes, long pauses and sentence ends.
 
     Used when a payload has word timings but no paragraphs, utterances or sentences.

@@ -40,9 +40,7 @@ def sources_of(target: str) -> list[str]:
     return [source for source, targets in TRANSITIONS.items() if target in targets]
 
 
-def transition(
-    *, job_id, to: str, only_from: Iterable[str] | None = None, **fields: Any
-) -> bool:
+def transition(*, job_id, to: str, only_from: Iterable[str] | None = None, **fields: Any) -> bool:
     """Move a job to ``to`` if it is in a state allowed to go there; return whether it moved.
 
     ``only_from`` narrows the allowed sources (e.g. a poll result may only complete a job that is

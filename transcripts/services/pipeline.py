@@ -49,7 +49,9 @@ STEP_LEASE_SECONDS = 30
 def record_result(*, job_id, transcript: NormalisedTranscript) -> bool:
     """Store the transcript and complete the job; False if it was cancelled or failed meanwhile."""
     with transaction.atomic():
-        if not transition(job_id=job_id, to=S.COMPLETED, only_from=[S.PROCESSING, S.SUBMITTING], progress=1.0):
+        if not transition(
+            job_id=job_id, to=S.COMPLETED, only_from=[S.PROCESSING, S.SUBMITTING], progress=1.0
+        ):
             return False
         Transcript.objects.update_or_create(job_id=job_id, defaults=transcript.as_model_fields())
     log.info("job %s completed", job_id)
@@ -316,7 +318,9 @@ def run_local_job(*, job_id) -> None:
         return
     except Exception:
         log.exception("local job %s crashed", job_id)
-        fail_job(job_id=job.pk, code="engine_error", message="The local engine stopped unexpectedly; try again.")
+        fail_job(
+            job_id=job.pk, code="engine_error", message="The local engine stopped unexpectedly; try again."
+        )
         return
     if isinstance(outcome, Finished):
         record_result(job_id=job.pk, transcript=outcome.transcript)

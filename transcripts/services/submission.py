@@ -43,7 +43,8 @@ def _check_upload(*, upload: UploadedFile, spec: ModelSpec) -> None:
     if upload.size is not None and upload.size > limit:
         raise _refuse(
             "audio",
-            f"This file is {filesizeformat(upload.size)}; {spec.label} accepts files up to {filesizeformat(limit)}.",
+            f"This file is {filesizeformat(upload.size)}; "
+            f"{spec.label} accepts files up to {filesizeformat(limit)}.",
         )
     if not upload.size:
         raise _refuse("audio", "This file is empty.")

@@ -1,8 +1,14 @@
 from django.urls import path
 
-from ..views import workspace
+from ..views import jobs
 
 urlpatterns = [
-    path("transcribe/", workspace.transcribe, name="transcribe"),
-    path("transcripts/", workspace.job_list, name="job_list"),
+    path("transcribe/", jobs.transcribe, name="transcribe"),
+    path("transcribe/options/", jobs.transcribe_options, name="transcribe_options"),
+    path("transcripts/", jobs.job_list, name="job_list"),
+    path("transcripts/<uuid:job_id>/", jobs.job_detail, name="job_detail"),
+    path("transcripts/<uuid:job_id>/status/", jobs.job_status, name="job_status"),
+    path("transcripts/<uuid:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),
+    path("transcripts/<uuid:job_id>/retry/", jobs.job_retry, name="job_retry"),
+    path("transcripts/<uuid:job_id>/audio/", jobs.job_audio, name="job_audio"),
 ]

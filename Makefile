@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`. Nothing else is needed on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test lint bench-inflight bench-local clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## Start the web server and both django-q2 clusters on http://$(HOST):$(PORT); Ctrl-C stops all.
+run: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+## Install test dependencies (Chromium from Debian when missing) and run the whole suite.
+test: $(VENV)/.dev
+	@bash scripts/ensure-system-packages.sh
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench-inflight: $(VENV)/.dev
+	$(PY) bench/inflight.py
+
+bench-local: $(VENV)/.dev
+	$(PY) bench/local_engine.py
+
+clean:
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache

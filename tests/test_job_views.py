@@ -1,0 +1,105 @@
+"""Job pages: who may see what, the Transcribe form, cancel and retry."""
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from transcripts.models import Job, JobState
+
+from .factories import make_completed_job, make_job
+
+pytestmark = pytest.mark.django_db
+AUDIO = Path(__file__).resolve().parents[2] / "shared" / "audio"
+
+
+@pytest.fixture
+def job(team, owner):
+    return make_completed_job(team=team, user=owner)
+
+
+@pytest.mark.parametrize("name", ["job_detail", "job_status", "job_audio"])
+def test_an_outsider_gets_404_on_every_job_page(outsider_client, job, name):
+    assert outsider_client.get(reverse(name, args=[job.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["job_cancel", "job_retry"])
+def test_an_outsider_cannot_act_on_a_job(outsider_client, team, owner, name):
+    active = make_job(team=team, user=owner, state=JobState.FAILED)
+    assert outsider_client.post(reverse(name, args=[active.pk])).status_code == 404
+    active.refresh_from_db()
+    assert active.state == JobState.FAILED
+
+
+def test_a_teammate_sees_the_transcript(teammate_client, job):
+    response = teammate_client.get(reverse("job_detail", args=[job.pk]))
+    assert response.status_code == 200
+    assert "Ask not what your country can do for you." in response.content.decode()
+
+
+def test_the_list_shows_only_jobs_of_my_teams(outsider_client, outsider, job):
+    from transcripts.services.teams import current_team_for
+
+    mine = make_job(team=current_team_for(outsider), user=outsider, title="Outsider memo")
+    page = outsider_client.get(reverse("job_list")).content.decode()
+    assert mine.title in page and job.title not in page
+
+
+def test_cancel_from_the_page(owner_client, team, owner):
+    active = make_job(team=team, user=owner, state=JobState.PROCESSING)
+    response = owner_client.post(reverse("job_cancel", args=[active.pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "job-changed" in response.headers["HX-Trigger"]
+    active.refresh_from_db()
+    assert active.state == JobState.CANCELLED
+
+
+def test_status_fragment_stops_polling_when_final(owner_client, job):
+    html = owner_client.get(reverse("job_status", args=[job.pk]), {"was": "active"}, HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every' not in html.content.decode()
+    assert "job-finished" in html.headers["HX-Trigger"]
+
+
+def test_audio_is_never_served_as_html(owner_client, team, owner, settings):
+    from django.core.files.base import ContentFile
+
+    job = make_completed_job(team=team, user=owner, source=Job.Source.UPLOAD, original_filename="evil.html")
+    job.audio.save("evil.html", ContentFile(b"<script>alert(1)</script>"))
+    response = owner_client.get(reverse("job_audio", args=[job.pk]))
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_transcribe_page_preselects_the_local_engine_without_a_key(owner_client):
+    response = owner_client.get(reverse("transcribe"))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.spec is not None and form.spec.provider == "local"
+
+
+def test_transcribe_form_submits_a_local_job(owner_client, owner):
+    from transcripts.services.teams import current_team_for
+
+    with (AUDIO / "jfk.flac").open("rb") as audio:
+        response = owner_client.post(
+            reverse("transcribe"), {"model": "local/whisper-tiny.en", "audio": audio, "title": "JFK"}
+        )
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert job.team == current_team_for(owner) and job.title == "JFK"
+
+
+def test_transcribe_form_shows_errors_and_creates_nothing(owner_client):
+    response = owner_client.post(reverse("transcribe"), {"model": "local/whisper-tiny.en"})
+    assert response.status_code == 200
+    assert "one of the two" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_options_fragment_for_a_model(owner_client):
+    response = owner_client.get(
+        reverse("transcribe_options"), {"model": "local/whisper-base"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert 'id="model-options"' in response.content.decode()
+    assert owner_client.get(reverse("transcribe_options"), {"model": "bogus"}).status_code == 404

@@ -1,0 +1,182 @@
+"""Transcribe and Transcripts pages. Thin views: every rule lives in ``transcripts.services``.
+
+Access: every job view fetches through ``Job.objects.visible_to(request.user)``, so a job of a
+team you are not in is a 404 whether the page, a fragment or a POST asks for it.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from ..forms.transcribe import TranscribeForm
+from ..models import Job, JobState, Profile, Team
+from ..providers import all_models, find_model
+from ..services.keys import resolve_key
+from ..services.pipeline import cancel_job, retry_job
+from ..services.submission import SubmissionError, submit_job
+from ..services.teams import current_team_for
+
+JOB_EVENT = "job-changed"
+
+
+def _job_for(request: HttpRequest, job_id) -> Job:
+    return get_object_or_404(
+        Job.objects.visible_to(request.user).select_related("team", "created_by"), pk=job_id
+    )
+
+
+def default_model_id(*, user, team: Team | None) -> str:
+    """No cloud key: the local engine. Otherwise what the user chose last time."""
+    specs = all_models()
+    local = next((spec.id for spec in specs if spec.provider == Job.Provider.LOCAL), "")
+    if team is None or resolve_key(user=user, team=team) is None:
+        return local or (specs[0].id if specs else "")
+    last = Profile.objects.filter(user=user).values_list("last_model", flat=True).first()
+    return last if last and find_model(last) else local
+
+
+@login_required
+def transcribe(request: HttpRequest) -> HttpResponse:
+    team = current_team_for(request.user)
+    if request.method == "POST":
+        form = TranscribeForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = submit_job(
+                    user=request.user,
+                    team=team,
+                    model_id=form.cleaned_data["model"],
+                    options=form.raw_options(),
+                    upload=form.cleaned_data.get("audio"),
+                    url=form.cleaned_data.get("url") or "",
+                    title=form.cleaned_data.get("title") or "",
+                )
+            except SubmissionError as error:
+                form.add_submission_errors(error)
+            else:
+                messages.success(request, f"“{job.title}” is queued.")
+                if request.htmx:
+                    return HttpResponseClientRedirect(job.get_absolute_url())
+                return redirect(job)
+    else:
+        form = TranscribeForm(model_id=default_model_id(user=request.user, team=team))
+    has_key = team is not None and resolve_key(user=request.user, team=team) is not None
+    template = (
+        "transcripts/transcribe.html#transcribe-form" if request.htmx else "transcripts/transcribe.html"
+    )
+    return render(request, template, {"form": form, "nav": "transcribe", "has_key": has_key, "team": team})
+
+
+@login_required
+@require_GET
+def transcribe_options(request: HttpRequest) -> HttpResponse:
+    """The option fields of one model, swapped in when the model select changes."""
+    spec = find_model(request.GET.get("model", ""))
+    if spec is None:
+        raise Http404("Unknown model")
+    form = TranscribeForm(model_id=spec.id)
+    return render(request, "transcripts/transcribe.html#model-options", {"form": form})
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    jobs = Job.objects.visible_to(request.user).select_related("team", "created_by", "transcript")
+    state = request.GET.get("state", "")
+    if state in JobState.values:
+        jobs = jobs.filter(state=state)
+    page = Paginator(jobs.defer("options"), 25).get_page(request.GET.get("page"))
+    template = "transcripts/job_list.html#job-rows" if request.htmx else "transcripts/job_list.html"
+    any_active = any(job.is_active for job in page)
+    context = {"page": page, "nav": "transcripts", "state": state, "any_active": any_active}
+    return render(request, template, context)
+
+
+@login_required
+def job_detail(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job_for(request, job_id)
+    transcript = getattr(job, "transcript", None) if job.state == JobState.COMPLETED else None
+    spec = find_model(job.model)
+    return render(
+        request,
+        "transcripts/job_detail.html",
+        {"job": job, "transcript": transcript, "spec": spec, "nav": "transcripts"},
+    )
+
+
+@login_required
+@require_GET
+def job_status(request: HttpRequest, job_id) -> HttpResponse:
+    """The live status card; it stops polling itself once the job is final."""
+    job = _job_for(request, job_id)
+    response = render(request, "transcripts/job_detail.html#job-status", {"job": job})
+    if job.is_final and request.GET.get("was") == "active":
+        # The page under the card changes once a job ends (transcript, buttons): reload it once.
+        trigger_client_event(response, "job-finished", {"id": str(job.pk), "state": job.state})
+    return response
+
+
+@login_required
+@require_POST
+def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job_for(request, job_id)
+    if cancel_job(job=job):
+        messages.info(request, "Cancelled. A result the provider sends later will be ignored.")
+    else:
+        messages.warning(request, "This job had already finished.")
+    return _after_action(request, job)
+
+
+@login_required
+@require_POST
+def job_retry(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job_for(request, job_id)
+    if job.provider == Job.Provider.CLOUD and resolve_key(user=request.user, team=job.team) is None:
+        messages.error(request, "Add an AI/ML API key in Settings before retrying a cloud job.")
+    elif retry_job(job=job):
+        messages.success(request, "Queued again.")
+    else:
+        messages.warning(request, "Only failed or cancelled jobs can be retried.")
+    return _after_action(request, job)
+
+
+def _after_action(request: HttpRequest, job: Job) -> HttpResponse:
+    if request.htmx:
+        job.refresh_from_db()
+        response = render(request, "transcripts/job_detail.html#job-status", {"job": job})
+        return trigger_client_event(response, JOB_EVENT, {"id": str(job.pk), "state": job.state})
+    return redirect(job)
+
+
+@login_required
+@require_GET
+def job_audio(request: HttpRequest, job_id) -> FileResponse:
+    """The uploaded audio, for the player and for download. Never served as HTML."""
+    job = _job_for(request, job_id)
+    if not job.audio:
+        raise Http404("No stored audio for this job")
+    try:
+        handle = job.audio.open("rb")
+    except (FileNotFoundError, ValidationError) as error:
+        raise Http404("The audio file is missing") from error
+    guessed, _ = mimetypes.guess_type(job.original_filename or job.audio.name)
+    content_type = (
+        guessed if guessed and guessed.split("/")[0] in ("audio", "video") else "application/octet-stream"
+    )
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=request.GET.get("download") == "1",
+        filename=job.original_filename or job.audio.name.rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
