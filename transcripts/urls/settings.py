@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from ..views import settings_account
+
+urlpatterns = [
+    path("", settings_account.settings_home, name="settings_home"),
+]

@@ -1,3 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from ..views import teams
+
+urlpatterns = [
+    path("", teams.team_list, name="team_list"),
+    path("new/", teams.team_create, name="team_create"),
+    path("invitations/<str:token>/", teams.invitation_accept, name="invitation_accept"),
+    path("<int:pk>/", teams.team_detail, name="team_detail"),
+    path("<int:pk>/invite/", teams.team_invite, name="team_invite"),
+    path(
+        "<int:pk>/invitations/<int:invitation_pk>/revoke/",
+        teams.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("<int:pk>/members/<int:membership_pk>/role/", teams.member_role, name="member_role"),
+    path("<int:pk>/members/<int:membership_pk>/remove/", teams.member_remove, name="member_remove"),
+    path("<int:pk>/leave/", teams.team_leave, name="team_leave"),
+    path("<int:pk>/switch/", teams.team_switch, name="team_switch"),
+]

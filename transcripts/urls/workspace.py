@@ -1,8 +1,10 @@
 from django.urls import path
 
-from ..views import jobs
+from ..views import dashboard, jobs
 
 urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("search/", dashboard.search, name="search"),
     path("transcribe/", jobs.transcribe, name="transcribe"),
     path("transcribe/options/", jobs.transcribe_options, name="transcribe_options"),
     path("transcripts/", jobs.job_list, name="job_list"),

@@ -1,0 +1,94 @@
+"""The team page in a real browser (htmx role change and removal), and a tour of the account pages.
+
+Screenshots: test-artifacts/screenshots/tour-<viewport>-<page>-<scheme>.png.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from transcripts.models import JobState, Membership, Role
+from transcripts.services import teams as team_service
+
+from ..conftest import make_user
+from ..factories import make_completed_job, make_job
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+BOTH = ("light", "dark")
+
+
+@pytest.fixture
+def seeded(owner, teammate, team):
+    """A team with members, pending invitations and a job in every state."""
+    Membership.objects.create(team=team, user=make_user("uma"), role=Role.ADMIN)
+    team_service.invite(team=team, by=owner, email="new.hire@example.com")
+    team_service.invite(team=team, by=owner, role=Role.ADMIN)
+    team_service.set_current_team(user=owner, team=team)
+    titles = {
+        JobState.QUEUED: "Weekly sync — 14 May",
+        JobState.SUBMITTING: "Customer interview #12",
+        JobState.PROCESSING: "Quarterly all-hands",
+        JobState.FAILED: "Voice memo (corrupt upload)",
+        JobState.CANCELLED: "Lecture 3: Signals",
+    }
+    for state, title in titles.items():
+        make_job(team=team, user=owner, state=state, title=title, progress=0.42)
+    make_completed_job(team=team, user=teammate, title="Board meeting, March")
+    return team
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_owner_manages_members_with_htmx(page, log_in, screenshot, seeded, owner, teammate, password, viewport):
+    shot = f"tour-{viewport}"
+    log_in(page, "olivia", password)
+    expect(page.get_by_text("Quarterly all-hands")).to_be_visible()
+    screenshot(page, f"{shot}-dashboard", color_schemes=BOTH)
+
+    page.goto(f"/teams/{seeded.pk}/")
+    screenshot(page, f"{shot}-team", color_schemes=BOTH)
+
+    page.get_by_label("Role of tomas").select_option("admin")
+    expect(page.locator("#member-{}".format(Membership.objects.get(user=teammate).pk))).to_contain_text("Saved")
+    assert Membership.objects.get(team=seeded, user=teammate).role == Role.ADMIN
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Remove uma").click()
+    expect(page.get_by_role("cell", name=re.compile("uma"))).to_have_count(0)
+    assert not Membership.objects.filter(team=seeded, user__username="uma").exists()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=re.compile("Revoke invitation for new.hire")).click()
+    expect(page.get_by_text("new.hire@example.com")).to_have_count(0)
+
+    page.goto("/teams/")
+    screenshot(page, f"{shot}-team-list", color_schemes=BOTH)
+    page.goto("/settings/")
+    screenshot(page, f"{shot}-settings", color_schemes=BOTH)
+    page.goto("/accounts/password_change/")
+    page.get_by_label("Old password").fill("wrong")
+    page.get_by_role("button", name="Change password").click()
+    screenshot(page, f"{shot}-password-change-error", color_schemes=BOTH)
+    page.goto("/search/")
+    screenshot(page, f"{shot}-search", color_schemes=BOTH)
+
+
+def test_clear_pages_for_a_lockout_and_a_dead_invitation(page, screenshot, owner, team, password):
+    for _ in range(5):
+        page.goto("/accounts/login/")
+        page.get_by_label("Username or email").fill("olivia")
+        page.get_by_label("Password").fill("wrong password")
+        page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Too many failed log-in attempts")).to_be_visible()
+    screenshot(page, "tour-locked-out", color_schemes=BOTH)
+
+    invitation = team_service.invite(team=team, by=owner)
+    invitation.expires_at = timezone.now() - timedelta(days=1)
+    invitation.save()
+    page.goto(f"/teams/invitations/{invitation.token}/")
+    expect(page.get_by_role("alert")).to_contain_text("This invitation expired on")
+    screenshot(page, "tour-invitation-expired", color_schemes=BOTH)

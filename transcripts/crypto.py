@@ -1,0 +1,67 @@
+"""Encryption of third-party secrets at rest (provider API keys).
+
+Keys come from ``settings.FIELD_ENCRYPTION_KEYS`` (Fernet keys, newest first) or, when that is
+empty, from ``settings.FIELD_ENCRYPTION_KEY_FILE`` (one key per line, newest first; generated with
+mode 0600 on first use). Never from SECRET_KEY: rotating one must not destroy the other.
+The first key encrypts; every key decrypts; ``rotate_encryption_keys`` re-encrypts with the first.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+
+__all__ = ["InvalidToken", "decrypt", "encrypt", "generate_key", "rotate"]
+
+
+def generate_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def _read_or_create_key_file(path: Path) -> list[str]:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # O_EXCL: two processes starting at once must not each write a different key.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(generate_key() + "\n")
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def configured_keys() -> list[str]:
+    keys = [key for key in settings.FIELD_ENCRYPTION_KEYS if key]
+    return keys or _read_or_create_key_file(Path(settings.FIELD_ENCRYPTION_KEY_FILE))
+
+
+@lru_cache(maxsize=4)
+def _multifernet(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise RuntimeError("No field encryption key is configured.")
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+def _fernet() -> MultiFernet:
+    return _multifernet(tuple(configured_keys()))
+
+
+def encrypt(plaintext: str) -> bytes:
+    return _fernet().encrypt(plaintext.encode())
+
+
+def decrypt(token: bytes | memoryview) -> str:
+    """The plaintext; raises ``InvalidToken`` when no configured key can read it."""
+    return _fernet().decrypt(bytes(token)).decode()
+
+
+def rotate(token: bytes | memoryview) -> bytes:
+    """The same secret encrypted with the newest key."""
+    return _fernet().rotate(bytes(token))

@@ -1,0 +1,248 @@
+"""Team pages. Thin views: the rules are in ``transcripts.services.teams``.
+
+Access: every team view fetches the team through ``Team.objects.for_user(request.user)``, so a
+team you are not in is a 404 for its page, its fragments and its POST endpoints alike. Whether
+you may *act* (invite, change roles, remove) is the service's call, and its refusal is shown.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh, trigger_client_event
+
+from ..forms.teams import InviteForm, RoleForm, TeamForm
+from ..models import Invitation, Membership, Role, Team
+from ..services import teams as team_service
+from ..services.teams import TeamError
+from .accounts import safe_next_url
+
+MEMBERS_CHANGED = "team-members-changed"
+INVITATIONS_CHANGED = "team-invitations-changed"
+
+
+def _team_for(request: HttpRequest, pk: int) -> Team:
+    return get_object_or_404(Team.objects.for_user(request.user), pk=pk)
+
+
+def _member_context(*, team: Team, me: Membership | None) -> dict:
+    members = list(team.memberships.select_related("user").order_by("joined_at"))
+    for member in members:
+        member.editable = team_service.can_manage_member(actor=me, membership=member)
+    return {"members": members, "roles": team_service.assignable_roles(by=me)}
+
+
+def _invite_context(request: HttpRequest, *, team: Team, me: Membership | None, form=None) -> dict:
+    roles = team_service.assignable_roles(by=me)
+    invitations = list(team_service.pending_invitations(team=team))
+    for invitation in invitations:
+        invitation.url = request.build_absolute_uri(reverse("invitation_accept", args=[invitation.token]))
+    return {
+        "team": team,
+        "me": me,
+        "invite_form": form or InviteForm(roles=roles),
+        "invitations": invitations,
+        "invitation_ttl_days": settings.INVITATION_TTL_DAYS,
+    }
+
+
+@login_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("team")
+        .annotate(member_count=Count("team__memberships"))
+        .order_by("-team__personal", "team__name")
+    )
+    return render(request, "teams/team_list.html", {"memberships": memberships, "nav": "team"})
+
+
+@login_required
+def team_create(request: HttpRequest) -> HttpResponse:
+    form = TeamForm(request.POST) if request.method == "POST" else TeamForm()
+    if form.is_bound and form.is_valid():
+        team = team_service.create_team(user=request.user, name=form.cleaned_data["name"])
+        team_service.set_current_team(user=request.user, team=team)
+        messages.success(request, f"Created {team.name}. New transcriptions now go to this team.")
+        return redirect("team_detail", pk=team.pk)
+    return render(request, "teams/team_form.html", {"form": form, "nav": "team"})
+
+
+@login_required
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    team = _team_for(request, pk)
+    me = team_service.membership_of(team=team, user=request.user)
+    context = {
+        "nav": "team",
+        "is_current": team_service.current_team_for(request.user) == team,
+        **_member_context(team=team, me=me),
+        **_invite_context(request, team=team, me=me),
+    }
+    return render(request, "teams/team_detail.html", context)
+
+
+@login_required
+@require_POST
+def team_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    team = _team_for(request, pk)
+    me = team_service.membership_of(team=team, user=request.user)
+    form = InviteForm(request.POST, roles=team_service.assignable_roles(by=me) or [Role.MEMBER])
+    created = None
+    if form.is_valid():
+        try:
+            created = team_service.invite(team=team, by=request.user, **form.cleaned_data)
+        except TeamError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+    if created is not None:
+        accept_url = request.build_absolute_uri(reverse("invitation_accept", args=[created.token]))
+        if created.email:
+            team_service.send_invitation_email(invitation=created, accept_url=accept_url)
+        form = None
+    if not request.htmx:
+        if created is not None:
+            sent = f" and emailed it to {created.email}" if created.email else ""
+            messages.success(
+                request, f"Created an invite link{sent}. It is listed under Pending invitations."
+            )
+        else:
+            for error in form.errors.values():
+                messages.error(request, " ".join(error))
+        return redirect("team_detail", pk=team.pk)
+    context = {**_invite_context(request, team=team, me=me, form=form), "created": created}
+    response = render(request, "teams/team_detail.html#invite-panel", context)
+    if created is not None:
+        trigger_client_event(response, INVITATIONS_CHANGED, {"team": team.pk})
+    return response
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    team = _team_for(request, pk)
+    invitation = get_object_or_404(Invitation, pk=invitation_pk, team=team)
+    try:
+        team_service.revoke_invitation(invitation=invitation, by=request.user)
+    except TeamError as error:
+        messages.error(request, error.message)
+        return redirect("team_detail", pk=team.pk)
+    if request.htmx:
+        return trigger_client_event(HttpResponse(""), INVITATIONS_CHANGED, {"team": team.pk})
+    messages.success(request, "Invitation revoked; its link no longer works.")
+    return redirect("team_detail", pk=team.pk)
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Anyone with the link may look; joining needs an account, so we send them back here after."""
+    invitation = Invitation.objects.select_related("team", "invited_by").filter(token=token).first()
+    if invitation is None:
+        context = {"error": "This invitation link is not valid. Check that you copied all of it."}
+        return render(request, "teams/invitation.html", context, status=404)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            team_service.accept_invitation(token=token, user=request.user)
+        except TeamError as error:
+            context = {"invitation": invitation, "error": error.message}
+            return render(request, "teams/invitation.html", context, status=400)
+        messages.success(request, f"Welcome to {invitation.team.name}! New transcriptions now go here.")
+        return redirect("team_detail", pk=invitation.team_id)
+    error = None
+    try:
+        team_service.check_invitation(invitation=invitation, user=request.user)
+    except TeamError as refusal:
+        error = refusal.message
+    return render(request, "teams/invitation.html", {"invitation": invitation, "error": error})
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    team = _team_for(request, pk)
+    member = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_pk, team=team)
+    form = RoleForm(request.POST)
+    error = None
+    if not form.is_valid():
+        error = "Choose a valid role."
+    else:
+        try:
+            team_service.change_role(membership=member, by=request.user, role=form.cleaned_data["role"])
+        except TeamError as refusal:
+            error = refusal.message
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(
+                request, f"{member.user.get_username()} is now {member.get_role_display().lower()}."
+            )
+        return redirect("team_detail", pk=team.pk)
+    if member.user_id == request.user.id and not error:
+        return HttpResponseClientRefresh()
+    member.refresh_from_db()
+    return _member_row(request, team=team, member=member, error=error, saved=not error)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    team = _team_for(request, pk)
+    member = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_pk, team=team)
+    try:
+        team_service.remove_member(membership=member, by=request.user)
+    except TeamError as error:
+        if request.htmx:
+            return _member_row(request, team=team, member=member, error=error.message)
+        messages.error(request, error.message)
+        return redirect("team_detail", pk=team.pk)
+    if request.htmx:
+        return trigger_client_event(HttpResponse(""), MEMBERS_CHANGED, {"team": team.pk})
+    messages.success(request, f"Removed {member.user.get_username()} from {team.name}.")
+    return redirect("team_detail", pk=team.pk)
+
+
+def _member_row(request: HttpRequest, *, team: Team, member: Membership, error=None, saved=False):
+    me = team_service.membership_of(team=team, user=request.user)
+    member.editable = team_service.can_manage_member(actor=me, membership=member)
+    context = {
+        "team": team,
+        "member": member,
+        "roles": team_service.assignable_roles(by=me),
+        "row_error": error,
+        "saved": saved,
+    }
+    response = render(request, "teams/team_detail.html#member-row", context)
+    if saved:
+        trigger_client_event(response, MEMBERS_CHANGED, {"team": team.pk})
+    return response
+
+
+@login_required
+@require_POST
+def team_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    team = _team_for(request, pk)
+    try:
+        team_service.leave_team(team=team, user=request.user)
+    except TeamError as error:
+        messages.error(request, error.message)
+        destination = reverse("team_detail", args=[team.pk])
+    else:
+        messages.success(request, f"You left {team.name}.")
+        destination = reverse("team_list")
+    return HttpResponseClientRedirect(destination) if request.htmx else redirect(destination)
+
+
+@login_required
+@require_POST
+def team_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    team = _team_for(request, pk)
+    team_service.set_current_team(user=request.user, team=team)
+    messages.success(request, f"Switched to {team.name}. New transcriptions go to this team.")
+    return redirect(safe_next_url(request, fallback="team_list"))
