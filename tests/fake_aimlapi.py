@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -264,6 +265,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(400, _error_body(400, str(error), self.path))
             return
         generation = self.fake.create(call)
+        if self.fake.on_create is not None:
+            self.fake.on_create(call)
         if self._apply_fault(fault, stage="after"):
             return
         self._send(201, {self.fake.keys[auth[0]].id_field: generation.id, "status": "queued"})
@@ -319,6 +322,8 @@ class Handler(BaseHTTPRequestHandler):
         if generation is None or self.fake.expired(generation):
             self._send(404, _error_body(404, "Generation not found", self.path))
             return
+        if self.fake.on_get is not None:
+            self.fake.on_get(generation)
         self._send(200, self.fake.envelope(generation))
 
 
@@ -338,6 +343,9 @@ class FakeAimlapi:
         self._specs = {alias: spec for spec in CLOUD_MODELS for alias in (spec.id, *spec.aliases)}
         self.model_ids = [spec.id for spec in CLOUD_MODELS]
         self._httpd: _Server | None = None
+        # Called in the server's thread before it answers (e.g. a user cancels meanwhile).
+        self.on_create: Callable[[CreateCall], None] | None = None
+        self.on_get: Callable[[Generation], None] | None = None
 
     # --- control ---------------------------------------------------------------------------
     def start(self) -> FakeAimlapi:

@@ -186,6 +186,16 @@ def test_settings_subnav_links_only_to_pages_that_exist(owner_client):
     assert reverse("password_change") in html
 
 
+def test_dashboard_lists_recent_jobs_of_my_teams_only(teammate_client, team, owner, outsider):
+    from .factories import make_job
+
+    make_job(team=team, user=owner, title="Acme standup")
+    make_job(team=current_team_for(outsider), user=outsider, title="Outsider diary")
+    html = teammate_client.get(reverse("dashboard")).content.decode()
+    assert "Acme standup" in html and "Outsider diary" not in html
+    assert "No transcripts yet" not in html
+
+
 def test_search_is_an_honest_placeholder(owner_client):
     html = owner_client.get(reverse("search")).content.decode()
     assert "coming soon" in html

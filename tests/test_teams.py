@@ -341,6 +341,11 @@ def test_team_page_shows_controls_only_to_managers(owner_client, client, team, t
     assert "<select" not in member_page
 
 
+def test_members_never_see_invite_links(teammate_client, invitation, team):
+    page = teammate_client.get(reverse("team_detail", args=[team.pk])).content.decode()
+    assert invitation.token not in page
+
+
 # --- Outsiders -------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ The first key encrypts; every key decrypts; ``rotate_encryption_keys`` re-encryp
 from __future__ import annotations
 
 import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,19 +23,28 @@ def generate_key() -> str:
     return Fernet.generate_key().decode()
 
 
+@lru_cache(maxsize=4)
+def _read_key_file(path: Path, mtime_ns: int) -> tuple[str, ...]:
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    return tuple(line for line in lines if line and not line.startswith("#"))
+
+
 def _read_or_create_key_file(path: Path) -> list[str]:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".fernet-")  # created 0600
         try:
-            # O_EXCL: two processes starting at once must not each write a different key.
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "w") as handle:
                 handle.write(generate_key() + "\n")
-    lines = [line.strip() for line in path.read_text().splitlines()]
-    return [line for line in lines if line and not line.startswith("#")]
+            # link() never replaces: when two processes start at once, the first key wins and
+            # nobody ever reads a half-written file.
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    # Every poll decrypts a key: re-read the file only when it changed.
+    return list(_read_key_file(path, path.stat().st_mtime_ns))
 
 
 def configured_keys() -> list[str]:

@@ -17,6 +17,7 @@ import ipaddress
 import socket
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -194,8 +195,22 @@ def _path_of(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def _too_big(limit: int) -> FetchError:
-    return FetchError(f"The file at this link is larger than the {limit // (1024 * 1024)} MB we fetch.")
+@dataclass(frozen=True)
+class _Limits:
+    max_bytes: int
+    seconds: float
+    deadline: float
+
+    def time_left(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise FetchError(f"The download took longer than the {self.seconds:.0f} seconds we allow.")
+        return left
+
+    def too_big(self) -> FetchError:
+        return FetchError(
+            f"The file at this link is larger than the {self.max_bytes // (1024 * 1024)} MB we fetch."
+        )
 
 
 def fetch_to_file(
@@ -212,18 +227,16 @@ def fetch_to_file(
     ``on_progress(bytes_so_far)`` is called about once a second; returning False stops the fetch.
     A partial file is removed on any failure.
     """
-    resolver = resolver or resolve
-    deadline = time.monotonic() + timeout
+    limits = _Limits(max_bytes=max_bytes, seconds=timeout, deadline=time.monotonic() + timeout)
     dest = Path(dest_path)
     try:
-        return _fetch(url, dest, max_bytes=max_bytes, deadline=deadline, resolver=resolver, on_progress=on_progress)
+        return _fetch(url, dest, limits=limits, resolver=resolver or resolve, on_progress=on_progress)
     except FetchError:
         dest.unlink(missing_ok=True)
         raise
     except (Urllib3Error, OSError) as error:
         dest.unlink(missing_ok=True)
-        if time.monotonic() >= deadline:
-            raise FetchError(f"The download took longer than {timeout:.0f} seconds.") from error
+        limits.time_left()  # a socket timeout at the deadline is reported as the time cap
         raise FetchError(f"We could not download this link: {_reason(error)}") from error
 
 
@@ -232,25 +245,21 @@ def _reason(error: Exception) -> str:
     return text.split(": ", 1)[-1][:200] or error.__class__.__name__
 
 
-def _remaining(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise FetchError("The download took too long.")
-    return left
-
-
-def _fetch(url, dest: Path, *, max_bytes: int, deadline: float, resolver: Resolver, on_progress) -> tuple[str, int]:
+def _fetch(url: str, dest: Path, *, limits: _Limits, resolver: Resolver, on_progress) -> tuple[str, int]:
     current = url.strip()
     for _hop in range(MAX_REDIRECTS + 1):
         scheme, host, port = _split(current)
-        left = _remaining(deadline)
+        left = limits.time_left()
         timeout = Timeout(connect=min(left, 15.0), read=min(left, 30.0))
         with _pool(scheme, host, port, resolver, timeout) as pool:
             response = pool.urlopen(
                 "GET",
                 _path_of(current),
-                headers={"User-Agent": USER_AGENT, "Accept": "audio/*, video/*, */*;q=0.5",
-                         "Accept-Encoding": "identity"},
+                headers={
+                    "User-Agent": USER_AGENT,
+                    "Accept": "audio/*, video/*, */*;q=0.5",
+                    "Accept-Encoding": "identity",
+                },
                 redirect=False,
                 retries=False,
                 preload_content=False,
@@ -261,25 +270,28 @@ def _fetch(url, dest: Path, *, max_bytes: int, deadline: float, resolver: Resolv
                     current = urljoin(current, response.headers["Location"])
                     continue
                 if not 200 <= response.status < 300:
-                    raise FetchError(f"The server answered {response.status} {response.reason or ''}".strip() + ".")
-                return _stream(response, dest, max_bytes=max_bytes, deadline=deadline, on_progress=on_progress)
+                    reason = f"{response.status} {response.reason or ''}".strip()
+                    raise FetchError(f"The server answered {reason}.")
+                return _stream(response, dest, limits=limits, on_progress=on_progress)
             finally:
                 response.release_conn()
     raise UnsafeURL(f"This link redirects more than {MAX_REDIRECTS} times.")
 
 
-def _stream(response, dest: Path, *, max_bytes: int, deadline: float, on_progress) -> tuple[str, int]:
+def _stream(response, dest: Path, *, limits: _Limits, on_progress) -> tuple[str, int]:
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_big(max_bytes)
+    if declared.isdigit() and int(declared) > limits.max_bytes:
+        raise limits.too_big()
     size = 0
     reported_at = time.monotonic()
     with open(dest, "wb") as out:
-        for chunk in response.stream(64 * 1024, decode_content=True):
+        # read1 returns what one socket read gives: a server dripping bytes cannot keep us inside
+        # a single call past the deadline (read(n) would wait for all n bytes).
+        while chunk := response.read1(64 * 1024):
             size += len(chunk)
-            if size > max_bytes:
-                raise _too_big(max_bytes)
-            _remaining(deadline)
+            if size > limits.max_bytes:
+                raise limits.too_big()
+            limits.time_left()
             out.write(chunk)
             if on_progress is not None and time.monotonic() - reported_at >= 1.0:
                 reported_at = time.monotonic()

@@ -9,6 +9,7 @@ Mark browser tests ``@pytest.mark.browser``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -62,9 +63,20 @@ def viewport() -> str:
     return "desktop"
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_test_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def new_page(browser, site_url) -> Iterator[Callable]:
-    """Open a page in a browser context of its own (another person, another device)."""
+def new_page(browser, site_url, request) -> Iterator[Callable]:
+    """Open a page in a browser context of its own (another person, another device).
+
+    When the test fails, each page's last state is saved as ``failure-<test>-<n>.png``.
+    """
     contexts = []
 
     def open_page(viewport: str = "desktop", color_scheme: str = "light"):
@@ -81,6 +93,12 @@ def new_page(browser, site_url) -> Iterator[Callable]:
         return context.new_page()
 
     yield open_page
+    if getattr(request.node, "browser_test_failed", False):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        slug = re.sub(r"[^\w-]+", "-", request.node.name).strip("-")
+        for number, context in enumerate(contexts):
+            for page in context.pages:
+                page.screenshot(path=str(SCREENSHOTS / f"failure-{slug}-{number}.png"), full_page=True)
     for context in contexts:
         context.close()
 
@@ -104,12 +122,18 @@ def log_in() -> Callable[[object, str, str], None]:
     return log_in_as
 
 
+def horizontal_overflow(page) -> int:
+    """Pixels the page is wider than the window: anything above 0 means sideways scrolling."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
 def take_screenshot(page, name: str, *, color_schemes: tuple[str, ...] = ("light",)) -> list[Path]:
     """Whole-page PNGs of what ``page`` shows now, one per colour scheme (``name-dark.png``…)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     viewport = page.viewport_size
     # Playwright's full_page capture paints fixed bars (the phone tab bar) at the first screen's
     # bottom; a window as tall as the page puts them where a reader scrolled down sees them.
+    page.wait_for_load_state("load")  # after a click, the stylesheet may still be on its way
     page.evaluate("window.scrollTo(0, 0)")
     height = page.evaluate("document.documentElement.scrollHeight")
     page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
@@ -122,6 +146,12 @@ def take_screenshot(page, name: str, *, color_schemes: tuple[str, ...] = ("light
     page.emulate_media(color_scheme="light")
     page.set_viewport_size(viewport)
     return paths
+
+
+def capture(page, name: str) -> list[Path]:
+    """Light and dark screenshots, after checking the page does not scroll sideways."""
+    assert horizontal_overflow(page) <= 0, f"{name}: the page is wider than the window"
+    return take_screenshot(page, name, color_schemes=("light", "dark"))
 
 
 @pytest.fixture

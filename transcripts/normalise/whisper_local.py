@@ -55,23 +55,42 @@ def words_of(segment: _FWSegment) -> list[Word]:
 
 def from_faster_whisper(
     *,
-    segments: Iterable[_FWSegment],
-    info: _FWInfo,
+    runs: list[tuple[Iterable[_FWSegment], _FWInfo]],
     model: str,
     channels: int = 1,
+    split_channels: bool = False,
     processing_seconds: float | None = None,
     task: str = "transcribe",
     extra_raw: dict[str, Any] | None = None,
 ) -> NormalisedTranscript:
-    """Build the transcript from segments already produced (the caller iterates the generator)."""
+    """Build the transcript from (segments, info) per run: one run, or one per channel when the
+    channels were transcribed separately (then each segment and word carries its channel, and the
+    channel is the speaker: one person per microphone)."""
     out_segments: list[Segment] = []
     out_words: list[Word] = []
-    for segment in segments:
-        text = segment.text.strip()
-        if not text:
-            continue
-        out_segments.append(Segment(start=_round(segment.start), end=_round(segment.end), text=text))
-        out_words.extend(words_of(segment))
+    for index, (segments, _info) in enumerate(runs):
+        channel = index if split_channels else 0
+        speaker = f"Channel {index + 1}" if split_channels else None
+        for segment in segments:
+            text = segment.text.strip()
+            if not text:
+                continue
+            out_segments.append(
+                Segment(
+                    start=_round(segment.start),
+                    end=_round(segment.end),
+                    text=text,
+                    speaker=speaker,
+                    channel=channel,
+                )
+            )
+            for word in words_of(segment):
+                word.channel, word.speaker = channel, speaker
+                out_words.append(word)
+    if split_channels:  # a conversation reads in time order
+        out_segments.sort(key=lambda seg: (seg.start or 0.0, seg.channel))
+        out_words.sort(key=lambda word: (word.start or 0.0, word.channel))
+    info = runs[0][1]
     top_languages = sorted(info.all_language_probs or [], key=lambda pair: pair[1], reverse=True)[:5]
     duration = _round(info.duration)
     return NormalisedTranscript(
@@ -96,7 +115,7 @@ def from_faster_whisper(
             "spoken_language": info.language,
             "spoken_language_probability": _round(info.language_probability),
             "top_languages": [[code, _round(p)] for code, p in top_languages],
-            "speech_seconds": _round(info.duration_after_vad),
+            "speech_seconds": _round(sum(run_info.duration_after_vad for _s, run_info in runs)),
             **(extra_raw or {}),
         },
     )

