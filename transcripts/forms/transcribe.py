@@ -29,7 +29,7 @@ def option_field(option: OptionSpec) -> forms.Field:
     common = {"required": False, "label": option.label or option.name.replace("_", " ").capitalize()}
     help_text = option.help
     if option.kind == "bool":
-        return forms.BooleanField(help_text=help_text, **common)
+        return forms.BooleanField(help_text=help_text, initial=bool(option.default), **common)
     if option.kind == "enum":
         return forms.ChoiceField(
             choices=[("", "Provider default"), *[(choice, choice) for choice in option.choices]],
@@ -108,6 +108,9 @@ class TranscribeForm(forms.Form):
         raw: dict[str, Any] = {}
         for option in self.spec.options if self.spec else ():
             value = self.cleaned_data.get(f"opt_{option.name}")
+            if option.kind == "bool" and option.default is True and value is False:
+                raw[option.name] = False  # an unticked box that is on by default is a choice
+                continue
             if value in (None, "", False):
                 continue
             if option.kind in LIST_KINDS and isinstance(value, str):

@@ -38,6 +38,8 @@ class OptionSpec:
     maximum: float | None = None
     max_items: int | None = None
     max_length: int | None = None
+    #: What the engine does when the option is not sent; a form shows it and sends only changes.
+    default: Any = None
 
 
 @dataclass(frozen=True)

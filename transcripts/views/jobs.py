@@ -104,12 +104,16 @@ def job_list(request: HttpRequest) -> HttpResponse:
 def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_for(request, job_id)
     transcript = getattr(job, "transcript", None) if job.state == JobState.COMPLETED else None
-    spec = find_model(job.model)
-    return render(
-        request,
-        "transcripts/job_detail.html",
-        {"job": job, "transcript": transcript, "spec": spec, "nav": "transcripts"},
-    )
+    context = {
+        "job": job,
+        "transcript": transcript,
+        "spec": find_model(job.model),
+        "nav": "transcripts",
+        # Channel labels only help when the channels were transcribed separately.
+        "per_channel": transcript is not None
+        and len({segment.get("channel", 0) for segment in transcript.segments}) > 1,
+    }
+    return render(request, "transcripts/job_detail.html", context)
 
 
 @login_required
