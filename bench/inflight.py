@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -79,8 +80,10 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _wait_all_stored(job_ids: list, *, cluster_pid: int, timeout: float, samples: list) -> float:
-    from transcripts.models import Transcript
+def _wait_all_final(job_ids: list, *, cluster_pid: int, timeout: float, samples: list) -> tuple[float, int]:
+    """Wait until every job is completed (or failed); return the time and how many completed."""
+    from transcripts.models import Job
+    from transcripts.models.jobs import FINAL_STATES
 
     deadline = time.monotonic() + timeout
     next_sample = 0.0
@@ -96,10 +99,11 @@ def _wait_all_stored(job_ids: list, *, cluster_pid: int, timeout: float, samples
                 }
             )
             next_sample = now + 1.0
-        if Transcript.objects.filter(job_id__in=job_ids).count() == len(job_ids):
-            return time.monotonic()
+        jobs = Job.objects.filter(pk__in=job_ids)
+        if jobs.filter(state__in=FINAL_STATES).count() == len(job_ids):
+            return time.monotonic(), jobs.filter(transcript__isnull=False).count()
         time.sleep(0.25)
-    raise SystemExit(f"timed out: not every transcript was stored within {timeout:.0f} s")
+    raise SystemExit(f"timed out: not every job finished within {timeout:.0f} s")
 
 
 def _rss_summary(samples: list) -> dict:
@@ -130,10 +134,13 @@ def run_design(args, *, owner, team, fake) -> dict:
             for n in range(args.jobs)
         ]
         last_submitted = time.monotonic()
-        done = _wait_all_stored(job_ids, cluster_pid=processes[0].pid, timeout=args.timeout, samples=samples)
+        done, completed = _wait_all_final(
+            job_ids, cluster_pid=processes[0].pid, timeout=args.timeout, samples=samples
+        )
     OrmQ.objects.all().delete()
     return {
         "jobs": args.jobs,
+        "completed": completed,
         "submit_seconds": round(last_submitted - started, 2),
         "seconds_after_last_submission": round(done - last_submitted, 2),
         "seconds_total": round(done - started, 2),
@@ -175,11 +182,12 @@ def run_naive(args, *, owner, team, key, fake) -> dict:
         started = time.monotonic()
         for job in jobs:
             async_task("bench.inflight.naive_job", str(job.pk))
-        done = _wait_all_stored(
+        done, completed = _wait_all_final(
             [j.pk for j in jobs], cluster_pid=processes[0].pid, timeout=args.timeout, samples=samples
         )
     return {
         "jobs": args.naive_jobs,
+        "completed": completed,
         "seconds_total": round(done - started, 2),
         "jobs_per_second": round(args.naive_jobs / (done - started), 3),
         "create_calls": fake.create_count - creates_before,
@@ -197,6 +205,8 @@ def main() -> None:
     parser.add_argument("--naive-jobs", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=300.0)
     args = parser.parse_args()
+    # Ctrl-C or kill: leave through the context managers, which stop the clusters started here.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     work = Path(tempfile.mkdtemp(prefix="bench-inflight-"))
     sys.path.insert(0, str(ROOT))
@@ -246,7 +256,8 @@ def main() -> None:
         "design": design,
         "naive": naive,
         "throughput_ratio": round(design["jobs_per_second"] / naive["jobs_per_second"], 1),
-        "target_met": design["seconds_after_last_submission"] < 60 and design["create_calls"] == args.jobs,
+        "target_met": design["seconds_after_last_submission"] < 60
+        and design["completed"] == design["create_calls"] == args.jobs,
     }
     print(json.dumps(result))
 

@@ -329,6 +329,8 @@ class Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 makes the kernel reset connections under a burst of requests.
+    request_queue_size = 1024
     fake: FakeAimlapi
 
 

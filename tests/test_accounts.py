@@ -94,8 +94,9 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 
 def test_logout_is_post_only(owner_client):
     assert owner_client.get(reverse("logout")).status_code == 405
-    response = owner_client.post(reverse("logout"))
-    assert response.url == reverse("login")
+    response = owner_client.post(reverse("logout"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("login")
+    assert "You are logged out." in response.content.decode()
     assert owner_client.get(reverse("dashboard")).status_code == 302
 
 

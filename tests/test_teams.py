@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 from datetime import timedelta
 
 import pytest
@@ -106,6 +107,22 @@ def test_email_invite_sends_the_link(owner_client, team):
     assert mail.outbox[0].to == ["Newbie@Example.com"]
     assert "Acme Research" in mail.outbox[0].subject
     assert f"http://testserver{accept_url(invitation)}" in mail.outbox[0].body
+
+
+def test_a_failed_invitation_email_still_leaves_a_working_link(owner_client, team, monkeypatch):
+    def smtp_down(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("connection closed")
+
+    monkeypatch.setattr(team_service, "send_mail", smtp_down)
+    response = owner_client.post(
+        reverse("team_invite", args=[team.pk]),
+        {"email": "nina@example.com", "role": "member"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "could not be sent" in response.content.decode()
+    invitation = Invitation.objects.get(team=team, email="nina@example.com")
+    assert accept_url(invitation) in response.content.decode()
 
 
 def test_an_anonymous_invitee_signs_up_and_comes_back(client, team, owner):

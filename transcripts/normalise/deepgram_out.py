@@ -112,7 +112,8 @@ def deepgram_result(
     model_version: str = "",
 ) -> dict[str, Any]:
     model_id = model_uuid(model_name)
-    channel_ids = sorted({w.channel for w in transcript.words} | {s.channel for s in transcript.segments}) or [0]
+    used = {w.channel for w in transcript.words} | {s.channel for s in transcript.segments}
+    channel_ids = sorted(used) or [0]
     channels = []
     for channel_id in channel_ids:
         words = [w for w in transcript.words if w.channel == channel_id]

@@ -73,7 +73,10 @@ def _check_url(*, url: str, spec: ModelSpec) -> str:
 def _clean_options(*, spec: ModelSpec, options: dict[str, Any]) -> dict[str, Any]:
     from ..providers.options import clean_options
 
-    return clean_options(spec=spec, raw=options)
+    try:
+        return clean_options(spec=spec, raw=options)
+    except ValidationError as error:  # callers (form view, API) catch SubmissionError only
+        raise SubmissionError(error.message_dict) from error
 
 
 def submit_job(

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -39,7 +40,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     else:
         form = SignupForm(initial={"email": request.GET.get("email", "")})
     if form.is_bound and form.is_valid():
-        user = form.save()
+        with transaction.atomic():  # the account and its personal team, or neither
+            user = form.save()
         login(request, user, backend=SIGNUP_BACKEND)
         messages.success(request, f"Welcome, {user.get_username()}! Your account is ready.")
         return redirect(safe_next_url(request))
@@ -48,7 +50,16 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 login_view = auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True)
-logout_view = auth_views.LogoutView.as_view()
+
+
+class _LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out.")
+        return response
+
+
+logout_view = _LogoutView.as_view()
 password_change = auth_views.PasswordChangeView.as_view(extra_context={"nav": "settings"})
 password_change_done = auth_views.PasswordChangeDoneView.as_view(extra_context={"nav": "settings"})
 password_reset = auth_views.PasswordResetView.as_view(

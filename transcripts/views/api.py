@@ -61,7 +61,12 @@ def _fields(request: HttpRequest) -> tuple[dict[str, Any], Any]:
             raise ApiRefusal(400, "The request body must be a JSON object.")
         return fields, None
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        fields = {name: values[0] if len(values) == 1 else values for name, values in request.POST.lists()}
+        fields: dict[str, Any] = {}
+        for name, values in request.POST.lists():
+            if name.endswith("[]"):  # Multer-style lists, as the vendor's form parser reads them
+                fields[name[:-2]] = values
+            else:
+                fields[name] = values[0] if len(values) == 1 else values
         files = [request.FILES[name] for name in ("audio", "file") if name in request.FILES]
         if len(files) > 1:
             raise ApiRefusal(400, "Send one file, in the part named “audio” (or “file”), not both.")

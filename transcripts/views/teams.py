@@ -7,6 +7,9 @@ you may *act* (invite, change roles, remove) is the service's call, and its refu
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,8 +27,10 @@ from ..services import teams as team_service
 from ..services.teams import TeamError
 from .accounts import safe_next_url
 
+logger = logging.getLogger(__name__)
 MEMBERS_CHANGED = "team-members-changed"
 INVITATIONS_CHANGED = "team-invitations-changed"
+EMAIL_FAILED = "The invitation email could not be sent. Copy the link and send it yourself."
 
 
 def _team_for(request: HttpRequest, pk: int) -> Team:
@@ -103,26 +108,42 @@ def team_invite(request: HttpRequest, pk: int) -> HttpResponse:
             created = team_service.invite(team=team, by=request.user, **form.cleaned_data)
         except TeamError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
+    email_failed = False
     if created is not None:
-        accept_url = request.build_absolute_uri(reverse("invitation_accept", args=[created.token]))
-        if created.email:
-            team_service.send_invitation_email(invitation=created, accept_url=accept_url)
+        email_failed = bool(created.email) and not _email_invitation(request, created)
         form = None
     if not request.htmx:
         if created is not None:
-            sent = f" and emailed it to {created.email}" if created.email else ""
+            sent = f" and emailed it to {created.email}" if created.email and not email_failed else ""
             messages.success(
                 request, f"Created an invite link{sent}. It is listed under Pending invitations."
             )
+            if email_failed:
+                messages.warning(request, EMAIL_FAILED)
         else:
             for error in form.errors.values():
                 messages.error(request, " ".join(error))
         return redirect("team_detail", pk=team.pk)
-    context = {**_invite_context(request, team=team, me=me, form=form), "created": created}
+    context = {
+        **_invite_context(request, team=team, me=me, form=form),
+        "created": created,
+        "email_failed": email_failed,
+    }
     response = render(request, "teams/team_detail.html#invite-panel", context)
     if created is not None:
         trigger_client_event(response, INVITATIONS_CHANGED, {"team": team.pk})
     return response
+
+
+def _email_invitation(request: HttpRequest, invitation: Invitation) -> bool:
+    accept_url = request.build_absolute_uri(reverse("invitation_accept", args=[invitation.token]))
+    try:
+        team_service.send_invitation_email(invitation=invitation, accept_url=accept_url)
+    except (smtplib.SMTPException, OSError):
+        # The link still works; the inviter is told to send it themselves.
+        logger.exception("Could not email invitation %s", invitation.pk)
+        return False
+    return True
 
 
 @login_required
