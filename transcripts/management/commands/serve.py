@@ -87,7 +87,9 @@ class Command(BaseCommand):
         self.stdout.write("Stopping…")
         for process in processes.values():
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                # Only the leader: qcluster's sentinel stops its own workers in order, and a
+                # group-wide SIGTERM makes it wait for workers that are already gone.
+                process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 20
         for name, process in processes.items():
             try:
