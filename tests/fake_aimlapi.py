@@ -266,7 +266,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         generation = self.fake.create(call)
         if self.fake.on_create is not None:
-            self.fake.on_create(call)
+            self.fake.run_hook(self.fake.on_create, call)
         if self._apply_fault(fault, stage="after"):
             return
         self._send(201, {self.fake.keys[auth[0]].id_field: generation.id, "status": "queued"})
@@ -323,7 +323,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, _error_body(404, "Generation not found", self.path))
             return
         if self.fake.on_get is not None:
-            self.fake.on_get(generation)
+            self.fake.run_hook(self.fake.on_get, generation)
         self._send(200, self.fake.envelope(generation))
 
 
@@ -383,6 +383,15 @@ class FakeAimlapi:
     def take_fault(self, call: str) -> Fault | None:
         with self._lock:
             return self._faults[call].popleft() if self._faults[call] else None
+
+    @staticmethod
+    def run_hook(hook: Callable[[Any], None], argument: Any) -> None:
+        try:
+            hook(argument)
+        finally:
+            from django.db import connections
+
+            connections.close_all()  # this server thread's own DB connection, if the hook used one
 
     # --- behaviour -------------------------------------------------------------------------
     def upload_field(self, model: str) -> str | None:

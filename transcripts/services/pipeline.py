@@ -9,16 +9,18 @@ finds what a dead worker or a lost Redis task left behind.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
@@ -260,6 +262,22 @@ def ensure_poller() -> None:
     async_task("transcripts.tasks.run_poller")
 
 
+def _close_pool_connections(pool: ThreadPoolExecutor, threads: int) -> None:
+    """Close every pool thread's DB connection before the threads end.
+
+    A finished thread's connection is otherwise only closed when the garbage collector gets to it:
+    on PostgreSQL each poller run would leave up to STT_POLLER_THREADS sessions open.
+    """
+    barrier = threading.Barrier(threads)
+
+    def close(_) -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=5)  # holds each thread until all have one task: one per thread
+        connections.close_all()
+
+    list(pool.map(close, range(threads)))
+
+
 def run_poller(*, run_seconds: float | None = None) -> int:
     """Advance due cloud jobs until none is in flight or ``run_seconds`` pass; return steps taken."""
     run_seconds = run_seconds if run_seconds is not None else settings.STT_POLLER_RUN_SECONDS
@@ -288,6 +306,7 @@ def run_poller(*, run_seconds: float | None = None) -> int:
                     break
                 wait = 0.5 if next_due is None else (next_due - timezone.now()).total_seconds()
                 time.sleep(min(max(wait, 0.05), 0.5, max(stop_at - time.monotonic(), 0)))
+            _close_pool_connections(pool, settings.STT_POLLER_THREADS)
     finally:
         Lease.objects.filter(name=POLLER_LEASE).update(until=None)
     if _cloud_jobs_in_flight().exists():
