@@ -42,7 +42,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 AUDIO = ROOT.parent / "shared" / "audio"
 TEXT_SOURCE = Path("/usr/share/common-licenses/GPL-3")
-JFK_TEXT = "And so, my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
+JFK_TEXT = (
+    "And so, my fellow Americans, ask not what your country can do for you, "
+    "ask what you can do for your country."
+)
 SAMPLE_RATE = 16_000
 WORDS_PER_MINUTE = 165
 
@@ -81,8 +84,8 @@ def build_audio(work: Path, minutes: float) -> tuple[Path, str, float]:
     pieces, reference = [], []
     for index, paragraph in enumerate(paragraphs):
         spoken = work / f"p{index}.wav"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", str(WORDS_PER_MINUTE), "-w", str(spoken), paragraph],
-                       check=True)  # fmt: skip
+        espeak = ["espeak-ng", "-v", "en-us", "-s", str(WORDS_PER_MINUTE), "-w", str(spoken), paragraph]
+        subprocess.run(espeak, check=True)
         pieces += [decode_audio(str(spoken), sampling_rate=SAMPLE_RATE), pause, jfk, pause]
         reference += [paragraph, JFK_TEXT]
     samples = np.concatenate(pieces)
@@ -129,8 +132,14 @@ def child_engine(model_key: str, mode: str, audio: str) -> dict:
         local = whisper_models.get_local_model(model_key)
         model = whisper_models.load_model(model_key)
         loaded = time.monotonic()
-        result = transcribe_file(model=model, path=Path(audio), options={}, multilingual_model=local.multilingual,
-                                 channels=1, on_progress=lambda share: True)  # fmt: skip
+        result = transcribe_file(
+            model=model,
+            path=Path(audio),
+            options={},
+            multilingual_model=local.multilingual,
+            channels=1,
+            on_progress=lambda share: True,
+        )
         text = " ".join(s.text for run in result.runs for s in run.segments)
         duration = result.runs[0].info.duration
     done = time.monotonic()
@@ -150,6 +159,7 @@ def child_sweep(audio: str) -> list[dict]:
     from transcripts.providers import whisper_models
 
     model = whisper_models.load_model("whisper-tiny.en")
+    pipeline = BatchedInferencePipeline(model)
     samples = decode_audio(audio, sampling_rate=SAMPLE_RATE)
     rows = []
     for seconds in (20, 45, 90, 180):
@@ -157,8 +167,8 @@ def child_sweep(audio: str) -> list[dict]:
         row = {"audio_seconds": seconds}
         for name, run in (
             ("plain", lambda c=clip: model.transcribe(c, word_timestamps=True, vad_filter=True)),
-            ("batched", lambda c=clip: BatchedInferencePipeline(model).transcribe(c, word_timestamps=True, batch_size=8)),
-        ):  # fmt: skip
+            ("batched", lambda c=clip: pipeline.transcribe(c, word_timestamps=True, batch_size=8)),
+        ):
             best = float("inf")
             for _ in range(2):
                 began = time.monotonic()

@@ -185,7 +185,7 @@ def test_progress_is_reported_as_segments_arrive(team, owner, monkeypatch):
 
     monkeypatch.setattr(pipeline, "report_progress", recording)
     monkeypatch.setattr(whisper_engine, "PROGRESS_INTERVAL", 0.0)
-    job = submit(user=owner, team=team, clip="multilingual.mp3", vad_filter=False)
+    job = submit(user=owner, team=team, clip="multilingual.mp3", keep_silence=True)
     assert completed(job)
     assert len(seen) >= 3 and seen == sorted(seen) and 0 < seen[0] < seen[-1] <= 0.99
     job.refresh_from_db()
@@ -206,7 +206,7 @@ def test_cancelling_mid_run_stops_the_engine(team, owner, monkeypatch):
 
     monkeypatch.setattr(pipeline, "report_progress", cancel_on_first_report)
     monkeypatch.setattr(whisper_engine, "PROGRESS_INTERVAL", 0.0)
-    job = run(submit(user=owner, team=team, clip="multilingual.mp3", vad_filter=False))
+    job = run(submit(user=owner, team=team, clip="multilingual.mp3", keep_silence=True))
     assert job.state == JobState.CANCELLED
     assert calls == calls[:1]  # no segment was decoded after the cancel was seen
     assert calls[0] < 0.5
@@ -235,6 +235,23 @@ def test_the_model_is_loaded_once_per_process(team, owner, monkeypatch):
     assert whisper_models.loaded_model_keys() == ["whisper-tiny.en"]
     assert whisper_models.load_model("whisper-tiny.en") is whisper_models.load_model("whisper-tiny.en")
     assert len(constructed) == 1
+
+
+def test_a_heartbeat_renews_the_lease_while_the_engine_is_busy(monkeypatch):
+    import time
+
+    from transcripts.providers import local
+
+    beats = []
+    monkeypatch.setattr(local, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(pipeline, "report_progress", lambda **kwargs: beats.append(kwargs) or True)
+    with local.Heartbeat(job_id="job-1") as heartbeat:
+        heartbeat.report(0.25)
+        time.sleep(0.4)  # one long engine call: no segment arrives
+    count = len(beats)
+    time.sleep(0.2)
+    assert count >= 4 and len(beats) == count  # it beat while busy, and stopped with the job
+    assert beats[-1] == {"job_id": "job-1", "progress": 0.25}
 
 
 # --- Registry, assembly, device choice -------------------------------------------------------
@@ -266,12 +283,10 @@ def test_vendor_ids_map_to_the_local_models():
 
 def test_local_options_are_validated_by_the_shared_validator():
     base = find_model(BASE)
-    assert clean_options(
-        spec=base, raw={"language": "de-de", "task": "Translate", "vad_filter": "false"}
-    ) == {
+    assert clean_options(spec=base, raw={"language": "de-de", "task": "Translate", "keep_silence": "on"}) == {
         "language": "de-DE",
         "task": "translate",
-        "vad_filter": False,
+        "keep_silence": True,
     }
     with pytest.raises(ValidationError):
         clean_options(spec=find_model(TINY), raw={"task": "translate"})

@@ -128,4 +128,10 @@ class CloudProvider(Provider):
         # AssemblyAI results carry their own status (and error) inside the payload.
         if str(payload.get("status", "")).lower() == "error":
             raise PermanentError(_failure_message(payload.get("error")), code="provider_failed")
-        return Finished(normalise_result(payload, shape=spec.extra.get("shape", "")))
+        try:
+            return Finished(normalise_result(payload, shape=spec.extra.get("shape", "")))
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            raise PermanentError(
+                f"The provider's result could not be read ({type(error).__name__}: {error}).",
+                code="unreadable_result",
+            ) from error

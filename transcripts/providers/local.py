@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePath
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files import File
+from django.db import connections
 
 from ..audio import UnreadableAudio, probe_audio
 from ..normalise.whisper_local import from_faster_whisper
@@ -35,8 +37,13 @@ log = logging.getLogger(__name__)
 
 GROUP = "Local engine (no key needed)"
 CANCELLED = Pending(status="cancelled")
+HEARTBEAT_SECONDS = 30.0  # the job's lease is 120 s
 
-_VAD_HELP = "Leave on to skip silence (faster, fewer made-up words); send false through the API to turn off."
+# Voice-activity filtering is on unless this is ticked: a checkbox can only switch a default-off flag.
+_SILENCE_HELP = (
+    "Turns off the voice filter that skips pauses and noise. Slower on long recordings, and Whisper "
+    "may invent words in long silences; use it if quiet speech goes missing."
+)
 COMMON_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "initial_prompt",
@@ -52,7 +59,7 @@ COMMON_OPTIONS: tuple[OptionSpec, ...] = (
         "Words the engine should favour, e.g. product or people's names, separated by spaces.",
         max_length=500,
     ),
-    OptionSpec("vad_filter", "bool", "Skip silence (voice activity detection)", _VAD_HELP),
+    OptionSpec("keep_silence", "bool", "Keep silent stretches", _SILENCE_HELP),
     OptionSpec(
         "multi_channel",
         "bool",
@@ -132,6 +139,42 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+class Heartbeat:
+    """Reports progress for the engine, and renews the job's lease from a thread every
+    ``HEARTBEAT_SECONDS`` while the engine is inside one long call (decoding hours of audio, the
+    voice filter, a batch of a large model) and no segment arrives: a lapsed lease makes the sweep
+    take the job for dead and run it again."""
+
+    def __init__(self, *, job_id) -> None:
+        self.job_id = job_id
+        self.progress = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    def report(self, share: float) -> bool:
+        from ..services import pipeline
+
+        self.progress = share
+        return pipeline.report_progress(job_id=self.job_id, progress=share)
+
+    def _beat(self) -> None:
+        from ..services import pipeline
+
+        try:
+            while not self._stop.wait(HEARTBEAT_SECONDS):
+                pipeline.report_progress(job_id=self.job_id, progress=self.progress)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 class LocalProvider(Provider):
     name: ClassVar[str] = "local"
     cluster: ClassVar[str | None] = settings.INFERENCE_CLUSTER
@@ -141,8 +184,6 @@ class LocalProvider(Provider):
         return [spec_for(model) for model in installed_models()]
 
     def start(self, job: Job) -> Finished | Pending:
-        from ..services.pipeline import report_progress
-
         local = self._local_model(job)
         options = dict(job.options or {})
         with self._audio_path(job) as path:
@@ -156,14 +197,15 @@ class LocalProvider(Provider):
                 model = load_model(local.key)
             except ModelUnavailable as error:
                 raise PermanentError(str(error), code="model_unavailable") from error
-            result = transcribe_file(
-                model=model,
-                path=path,
-                options=options,
-                multilingual_model=local.multilingual,
-                channels=probed.channels,
-                on_progress=lambda share: report_progress(job_id=job.pk, progress=share),
-            )
+            with Heartbeat(job_id=job.pk) as heartbeat:
+                result = transcribe_file(
+                    model=model,
+                    path=path,
+                    options=options,
+                    multilingual_model=local.multilingual,
+                    channels=probed.channels,
+                    on_progress=heartbeat.report,
+                )
             if result is None:
                 log.info("local job %s was cancelled while transcribing", job.pk)
                 return CANCELLED

@@ -87,7 +87,7 @@ def transcribe_file(
     split = bool(options.get("multi_channel")) and channels >= 2
     audio_channels = decode(path, split_stereo=split)
     duration = len(audio_channels[0]) / SAMPLE_RATE
-    vad = bool(options.get("vad_filter", True))
+    vad = not options.get("keep_silence")
     per_chunk_language = (
         multilingual_model and bool(options.get("multilingual")) and not options.get("language")
     )
