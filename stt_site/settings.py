@@ -275,6 +275,7 @@ STT_POLL_MAX_INTERVAL = env_float("STT_POLL_MAX_INTERVAL", 15)
 STT_RETRY_MAX_ATTEMPTS = env_int("STT_RETRY_MAX_ATTEMPTS", 6)
 STT_POLLER_THREADS = env_int("STT_POLLER_THREADS", 16)
 STT_POLLER_RUN_SECONDS = env_float("STT_POLLER_RUN_SECONDS", 30)
+STT_POLLER_LEASE_SECONDS = env_float("STT_POLLER_LEASE_SECONDS", 20)
 
 # --- Local engine ---------------------------------------------------------------------------
 # "name=directory-or-hub-name" pairs added to the two bundled models, e.g. "small=small".

@@ -17,7 +17,8 @@ from tests.cluster import running_cluster, wait_for
 from tests.fake_aimlapi import GOOD_KEY, Fault, fake_aimlapi_fixture  # noqa: F401
 from transcripts.models import Job, JobState, Lease, ProviderKey, Transcript
 from transcripts.services.keys import save_key
-from transcripts.services.pipeline import advance_job, cancel_job, run_poller, sweep_jobs
+from transcripts.services.pipeline import advance_job, cancel_job, sweep_jobs
+from transcripts.services.poller import run_poller
 from transcripts.services.submission import submit_job
 
 S = JobState

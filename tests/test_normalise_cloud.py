@@ -4,9 +4,8 @@ import copy
 
 import pytest
 
-from transcripts.normalise import assemblyai, deepgram, openai
+from transcripts.normalise import assemblyai, deepgram, normalise_result, openai
 from transcripts.providers.base import PermanentError
-from transcripts.providers.cloud import normalise_result
 
 
 def dg_word(word, start, end, speaker=None, punctuated=None):

@@ -98,3 +98,16 @@ def test_a_failure_after_the_file_was_saved_removes_it(team, owner, media_root, 
         submit_job(user=owner, team=team, model_id=local_model(), upload=upload())
     assert not Job.objects.exists()
     assert stored_files(media_root) == []
+
+
+def test_a_key_the_api_rejected_is_not_used_again(team, owner):
+    from transcripts.models import ProviderKey
+    from transcripts.services.keys import mark_key_invalid, save_key
+
+    key = save_key(user=owner, secret="sk-live-abcd1234", by=owner)
+    mark_key_invalid(key_id=key.pk, message="401")
+    with pytest.raises(SubmissionError) as refused:
+        submit_job(user=owner, team=team, model_id=cloud_model(), url="https://example.com/a.mp3")
+    assert "update it in Settings" in refused.value.message_dict["model"][0]
+    assert ProviderKey.objects.get(pk=key.pk).status == ProviderKey.Status.INVALID
+    assert not Job.objects.exists()

@@ -5,11 +5,11 @@ Task arguments are job ids only: never a key, a token or a file's contents.
 
 from __future__ import annotations
 
-from .services import pipeline
+from .services import pipeline, poller
 
 
 def run_poller() -> int:
-    return pipeline.run_poller()
+    return poller.run_poller()
 
 
 def run_local_job(job_id: str) -> None:

@@ -11,7 +11,7 @@ import mimetypes
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from ..normalise import NormalisedTranscript
+from ..normalise import normalise_result
 from .aimlapi_client import ClientConfig, Upload, create_generation, get_generation
 from .base import Finished, ModelSpec, Pending, PermanentError, Provider, Submitted, TransientError
 from .catalogue import CLOUD_MODELS, find_cloud_model
@@ -28,23 +28,6 @@ KEY_UNREADABLE = (
     "The stored API key cannot be decrypted with this server's encryption keys. Enter the key again "
     "in Settings, then retry the job."
 )
-
-
-def normalise_result(payload: dict[str, Any], *, shape: str = "") -> NormalisedTranscript:
-    """Pick the normaliser by the payload's shape; ``shape`` (from the catalogue) breaks ties."""
-    from ..normalise import assemblyai, deepgram, openai
-
-    if "results" in payload or ("metadata" in payload and shape == "deepgram"):
-        return deepgram.normalise(payload)
-    assemblyai_keys = {"words", "utterances", "audio_duration", "language_code", "acoustic_model"}
-    if "id" in payload and assemblyai_keys & payload.keys():
-        return assemblyai.normalise(payload)
-    if "text" in payload and (shape == "openai" or "usage" in payload or set(payload) <= {"text", "usage"}):
-        return openai.normalise(payload)
-    normaliser = {"deepgram": deepgram, "assemblyai": assemblyai, "openai": openai}.get(shape)
-    if normaliser is None or not payload:
-        raise PermanentError("The provider returned a result in a shape this app does not know.")
-    return normaliser.normalise(payload)
 
 
 def _failure_message(error: Any) -> str:

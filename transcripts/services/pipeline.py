@@ -9,22 +9,15 @@ finds what a dead worker or a lost Redis task left behind.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import random
-import socket
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
-from django.db.models import Min, Q
+from django.db import transaction
 from django.utils import timezone
 
-from ..models import Job, JobState, Lease, Transcript
+from ..models import Job, JobState, Transcript
 from ..models.jobs import ACTIVE_STATES
 from ..normalise import NormalisedTranscript
 from ..providers import get_provider
@@ -41,7 +34,6 @@ from .lifecycle import claim, release, transition
 
 log = logging.getLogger(__name__)
 S = JobState
-POLLER_LEASE = "cloud-poller"
 STEP_LEASE_SECONDS = 30
 
 
@@ -109,6 +101,8 @@ def dispatch(*, job_id, provider: str) -> None:
             )
         )
     else:
+        from .poller import ensure_poller
+
         transaction.on_commit(ensure_poller)
 
 
@@ -226,94 +220,6 @@ def _poll(job: Job) -> None:
         )
 
 
-def _advance_quietly(job_id) -> None:
-    try:
-        advance_job(job_id=job_id)
-    except Exception:  # one broken job must not stop the poller for everyone else
-        log.exception("advancing job %s failed", job_id)
-        release(job_id=job_id, next_action_at=timezone.now() + timedelta(seconds=30))
-    finally:
-        close_old_connections()
-
-
-# --- The poller -----------------------------------------------------------------------------
-
-
-def _take_lease(name: str, seconds: float) -> bool:
-    Lease.objects.get_or_create(name=name)
-    now = timezone.now()
-    # The holder (host:pid) lets operators, and the tests that kill it, find the worker.
-    fields = {"until": now + timedelta(seconds=seconds), "holder": f"{socket.gethostname()}:{os.getpid()}"}
-    free = Lease.objects.filter(name=name).filter(Q(until__isnull=True) | Q(until__lt=now))
-    return free.update(**fields) == 1
-
-
-def _cloud_jobs_in_flight():
-    return Job.objects.filter(provider=Job.Provider.CLOUD, state__in=[S.QUEUED, S.PROCESSING])
-
-
-def ensure_poller() -> None:
-    """Start a poller run unless one holds the lease."""
-    from django_q.tasks import async_task
-
-    now = timezone.now()
-    if Lease.objects.filter(name=POLLER_LEASE, until__gt=now).exists():
-        return
-    async_task("transcripts.tasks.run_poller")
-
-
-def _close_pool_connections(pool: ThreadPoolExecutor, threads: int) -> None:
-    """Close every pool thread's DB connection before the threads end.
-
-    A finished thread's connection is otherwise only closed when the garbage collector gets to it:
-    on PostgreSQL each poller run would leave up to STT_POLLER_THREADS sessions open.
-    """
-    barrier = threading.Barrier(threads)
-
-    def close(_) -> None:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=5)  # holds each thread until all have one task: one per thread
-        connections.close_all()
-
-    list(pool.map(close, range(threads)))
-
-
-def run_poller(*, run_seconds: float | None = None) -> int:
-    """Advance due cloud jobs until none is in flight or ``run_seconds`` pass; return steps taken."""
-    run_seconds = run_seconds if run_seconds is not None else settings.STT_POLLER_RUN_SECONDS
-    lease_seconds = run_seconds + 30
-    if not _take_lease(POLLER_LEASE, lease_seconds):
-        return 0
-    steps = 0
-    stop_at = time.monotonic() + run_seconds
-    try:
-        with ThreadPoolExecutor(max_workers=settings.STT_POLLER_THREADS, thread_name_prefix="poll") as pool:
-            while time.monotonic() < stop_at:
-                now = timezone.now()
-                due = list(
-                    _cloud_jobs_in_flight()
-                    .filter(next_action_at__lte=now)
-                    .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-                    .order_by("next_action_at")
-                    .values_list("pk", flat=True)[: settings.STT_POLLER_THREADS * 8]
-                )
-                if due:
-                    list(pool.map(_advance_quietly, due))
-                    steps += len(due)
-                    continue
-                next_due = _cloud_jobs_in_flight().aggregate(next=Min("next_action_at"))["next"]
-                if next_due is None and not _cloud_jobs_in_flight().exists():
-                    break
-                wait = 0.5 if next_due is None else (next_due - timezone.now()).total_seconds()
-                time.sleep(min(max(wait, 0.05), 0.5, max(stop_at - time.monotonic(), 0)))
-            _close_pool_connections(pool, settings.STT_POLLER_THREADS)
-    finally:
-        Lease.objects.filter(name=POLLER_LEASE).update(until=None)
-    if _cloud_jobs_in_flight().exists():
-        ensure_poller()  # chain the next run instead of holding one worker forever
-    return steps
-
-
 # --- Local: run to the end in the inference cluster -----------------------------------------
 
 
@@ -387,11 +293,13 @@ def sweep_jobs() -> dict[str, int]:
     for job_id in local.filter(state=S.QUEUED, next_action_at__lt=now).values_list("pk", flat=True):
         dispatch(job_id=job_id, provider=Job.Provider.LOCAL)
         counts["redispatched_local"] += 1
-    cloud_overdue = _cloud_jobs_in_flight().filter(deadline_at__lt=now)
+    from .poller import cloud_jobs_in_flight, ensure_poller
+
+    cloud_overdue = cloud_jobs_in_flight().filter(deadline_at__lt=now)
     for job_id in cloud_overdue.values_list("pk", flat=True):
         counts["deadline"] += fail_job(
             job_id=job_id, code="deadline", message="The transcription did not finish before its deadline."
         )
-    if _cloud_jobs_in_flight().exists():
+    if cloud_jobs_in_flight().exists():
         ensure_poller()
     return counts

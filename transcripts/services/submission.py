@@ -15,7 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from ..audio import UnreadableAudio, probe_audio
-from ..models import ApiToken, Job, Membership, Profile, Team
+from ..models import ApiToken, Job, Membership, Profile, ProviderKey, Team
 from ..providers import find_model
 from ..providers.base import ModelSpec
 from .pipeline import dispatch
@@ -109,6 +109,12 @@ def submit_job(
             raise _refuse(
                 "model",
                 "Cloud models need an AI/ML API key: add yours in Settings, or pick the local engine.",
+            )
+        if key.status == ProviderKey.Status.INVALID:
+            raise _refuse(
+                "model",
+                f"The AI/ML API rejected the {key.owner_label} key ••••{key.last4} — update it in Settings "
+                "(and check it there), or pick the local engine.",
             )
     if upload is not None:
         _check_upload(upload=upload, spec=spec)
