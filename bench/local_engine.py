@@ -192,6 +192,7 @@ def run_child(*args: str) -> dict | list:
 
 
 def overhead(work: Path, runs: int) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="cluster-", dir=work))  # a fresh database every run
     os.environ.update(
         {
             "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
@@ -264,7 +265,7 @@ def main() -> None:
     print(f"building ~{args.minutes:g} min of speech in {work}…", file=sys.stderr)
     audio, reference, seconds = build_audio(work, args.minutes)
     models = {}
-    for key in args.models.split(","):
+    for key in filter(None, args.models.split(",")):
         figures = {}
         for mode in ("app", "plain"):
             print(f"{key}: {mode} call ×{args.repeat}…", file=sys.stderr)

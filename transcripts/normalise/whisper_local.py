@@ -1,7 +1,10 @@
 """faster-whisper output -> ``NormalisedTranscript``.
 
 faster-whisper words carry their leading space (" ask,"): stripped here. Word confidence is
-Whisper's token probability. Segments keep Whisper's own boundaries.
+Whisper's token probability. Segments keep Whisper's own boundaries, except that a long one (the
+batched pipeline returns one per voiced chunk of up to 30 s) is cut at sentence ends, pauses and
+the commas of very long sentences, so a transcript reads, and links into the audio, sentence by
+sentence.
 """
 
 from __future__ import annotations
@@ -40,6 +43,34 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 3)
 
 
+LONG_SEGMENT = 12.0  # seconds; Whisper's own segments are rarely longer
+SENTENCE_END = (".", "?", "!", "。", "？", "！")
+CLAUSE_END = (",", ";", ":", "，", "、", "；")  # a very long sentence is cut at a comma too
+MIN_SENTENCE = 2.0  # seconds: "Yes." stays with what follows
+PAUSE = 1.5
+
+
+def _pieces(segment: _FWSegment) -> list[tuple[float, float, str]]:
+    """(start, end, text) of a segment, split into sentences if it is long and has word timings."""
+    words = [word for word in segment.words or () if word.word.strip()]
+    if not words or segment.end - segment.start <= LONG_SEGMENT:
+        return [(segment.start, segment.end, segment.text.strip())]
+    pieces, current = [], []
+    for index, word in enumerate(words):
+        current.append(word)
+        following = words[index + 1] if index + 1 < len(words) else None
+        sentence_over = (
+            word.word.strip().endswith(SENTENCE_END) and word.end - current[0].start >= MIN_SENTENCE
+        )
+        clause_over = word.word.strip().endswith(CLAUSE_END) and word.end - current[0].start >= LONG_SEGMENT
+        paused = following is not None and following.start - word.end > PAUSE
+        if following is None or sentence_over or clause_over or paused:
+            # Joined as spoken: the words carry their own spacing (none in Chinese or Japanese).
+            pieces.append((current[0].start, word.end, "".join(w.word for w in current).strip()))
+            current = []
+    return pieces
+
+
 def words_of(segment: _FWSegment) -> list[Word]:
     return [
         Word(
@@ -72,17 +103,10 @@ def from_faster_whisper(
         channel = index if split_channels else 0
         speaker = f"Channel {index + 1}" if split_channels else None
         for segment in segments:
-            text = segment.text.strip()
-            if not text:
-                continue
-            out_segments.append(
-                Segment(
-                    start=_round(segment.start),
-                    end=_round(segment.end),
-                    text=text,
-                    speaker=speaker,
-                    channel=channel,
-                )
+            out_segments.extend(
+                Segment(start=_round(start), end=_round(end), text=text, speaker=speaker, channel=channel)
+                for start, end, text in _pieces(segment)
+                if text
             )
             for word in words_of(segment):
                 word.channel, word.speaker = channel, speaker
