@@ -8,6 +8,7 @@ What it measures (everything on this machine, no network):
 1. A ~10-minute English speech file built from a known text read by espeak-ng (the GPL-3 licence
    text from /usr/share/common-licenses, digits and URLs dropped), with the real recording
    ../shared/audio/jfk.flac between paragraphs, 0.6 s pauses, encoded as MP3 (as users upload).
+   Needs espeak-ng (Debian package); the MP3 is written with PyAV.
    The reference for the word error rate is that text plus the JFK sentence.
 2. For each model: the app's engine call (``whisper_engine.transcribe_file`` on the process-wide
    model from ``whisper_models.load_model``: int8, cpu_threads from settings, VAD, word
@@ -37,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import wave
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +75,7 @@ def reference_words(minutes: float) -> list[str]:
 
 def build_audio(work: Path, minutes: float) -> tuple[Path, str, float]:
     """(mp3 path, reference text, seconds): espeak paragraphs with jfk.flac between them."""
+    import av
     import numpy as np
     from faster_whisper import decode_audio
 
@@ -90,16 +91,15 @@ def build_audio(work: Path, minutes: float) -> tuple[Path, str, float]:
         pieces += [decode_audio(str(spoken), sampling_rate=SAMPLE_RATE), pause, jfk, pause]
         reference += [paragraph, JFK_TEXT]
     samples = np.concatenate(pieces)
-    wav = work / "speech.wav"
-    with wave.open(str(wav), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
     mp3 = work / "speech.mp3"
-    subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(wav), "-b:a", "64k", str(mp3)], check=True
-    )
+    with av.open(str(mp3), "w", format="mp3") as out:  # PyAV's own libmp3lame: no ffmpeg needed
+        stream = out.add_stream("libmp3lame", rate=SAMPLE_RATE, layout="mono")
+        stream.bit_rate = 64_000
+        pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+        frame.sample_rate = SAMPLE_RATE
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
     return mp3, " ".join(reference), len(samples) / SAMPLE_RATE
 
 

@@ -272,6 +272,31 @@ def test_api_jobs_appear_in_the_users_transcripts(client, owner, secret, team):
     assert job.get_absolute_url() in page
 
 
+def test_the_deepgram_rendering_keeps_channels_and_groups_paragraphs():
+    from datetime import UTC, datetime
+
+    from transcripts.normalise import NormalisedTranscript, Segment, Word
+    from transcripts.normalise.deepgram_out import deepgram_result
+
+    words = [Word("Hello,", 0.0, 0.5, 0.9, "Channel 1", 0), Word("Hi.", 0.6, 0.9, 0.8, "Channel 2", 1),
+             Word("Later.", 5.0, 5.5, 0.7, "Channel 1", 0)]  # fmt: skip
+    segments = [Segment(0.0, 0.5, "Hello,", "Channel 1", 0), Segment(0.6, 0.9, "Hi.", "Channel 2", 1),
+                Segment(5.0, 5.5, "Later.", "Channel 1", 0)]  # fmt: skip
+    transcript = NormalisedTranscript(text="Hello, Hi. Later.", segments=segments, words=words, duration=6.0,
+                                      channels=2, language="en")  # fmt: skip
+    result = deepgram_result(
+        transcript, request_id="r", created=datetime(2026, 1, 2, tzinfo=UTC), model_name="m"
+    )
+    left, right = result["results"]["channels"]
+    assert left["alternatives"][0]["transcript"] == "Hello, Later."
+    assert right["alternatives"][0]["words"] == [
+        {"word": "hi", "start": 0.6, "end": 0.9, "confidence": 0.8, "punctuated_word": "Hi."}
+    ]
+    paragraphs = left["alternatives"][0]["paragraphs"]["paragraphs"]
+    assert [len(p["sentences"]) for p in paragraphs] == [1, 1]  # a 4.5 s pause starts a new paragraph
+    assert result["metadata"]["channels"] == 2 and result["metadata"]["created"] == "2026-01-02T00:00:00Z"
+
+
 # --- End to end: real HTTP, real cluster ---------------------------------------------------------
 
 

@@ -242,7 +242,7 @@ def _extra_model(name: str, source: str) -> LocalModel:
     english_only = name.endswith(".en") or source.rstrip("/").endswith(".en")
     return LocalModel(
         key=name,
-        label=f"Whisper {name} (local)",
+        label=f"Whisper {name}",
         multilingual=not english_only,
         locate=locate,
         available=available,
@@ -288,7 +288,7 @@ BUNDLED: tuple[LocalModel, ...] = (
         multilingual=True,
         locate=assemble_base,
         available=_base_available,
-        description="Detects the language and can translate to English. About 15× real time on two cores.",
+        description="Detects the language, translates to English. About 20× real time on two CPU cores.",
     ),
 )
 
