@@ -37,6 +37,7 @@ bench-inflight: $(VENV)/.dev
 	$(PY) bench/inflight.py
 
 bench-local: $(VENV)/.dev
+	@bash scripts/ensure-system-packages.sh espeak-ng
 	$(PY) bench/local_engine.py
 
 clean:

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from ..forms.transcribe import TranscribeForm
-from ..models import Job, JobState, Profile, Team
-from ..providers import all_models, find_model
+from ..models import Job, JobState
+from ..providers import find_model
 from ..services.keys import resolve_key
+from ..services.model_defaults import default_model_for
 from ..services.pipeline import cancel_job, retry_job
 from ..services.submission import SubmissionError, submit_job
 from ..services.teams import current_team_for
@@ -32,16 +33,6 @@ def _job_for(request: HttpRequest, job_id) -> Job:
     return get_object_or_404(
         Job.objects.visible_to(request.user).select_related("team", "created_by"), pk=job_id
     )
-
-
-def default_model_id(*, user, team: Team | None) -> str:
-    """No cloud key: the local engine. Otherwise what the user chose last time."""
-    specs = all_models()
-    local = next((spec.id for spec in specs if spec.provider == Job.Provider.LOCAL), "")
-    if team is None or resolve_key(user=user, team=team) is None:
-        return local or (specs[0].id if specs else "")
-    last = Profile.objects.filter(user=user).values_list("last_model", flat=True).first()
-    return last if last and find_model(last) else local
 
 
 @login_required
@@ -68,7 +59,7 @@ def transcribe(request: HttpRequest) -> HttpResponse:
                     return HttpResponseClientRedirect(job.get_absolute_url())
                 return redirect(job)
     else:
-        form = TranscribeForm(model_id=default_model_id(user=request.user, team=team))
+        form = TranscribeForm(model_id=default_model_for(user=request.user, team=team))
     has_key = team is not None and resolve_key(user=request.user, team=team) is not None
     template = (
         "transcripts/transcribe.html#transcribe-form" if request.htmx else "transcripts/transcribe.html"
