@@ -333,6 +333,8 @@ def test_a_worker_killed_while_polling_loses_nothing(fake_aimlapi, key, owner, t
     """SIGKILL the worker running the poller: the sweep resumes the job; the vendor saw one create."""
     from django_q.models import Schedule
 
+    from transcripts.apps import ensure_sweep_schedule
+
     fake_aimlapi.keys[GOOD_KEY].delay = 12
     env = {
         "STT_TASK_TIMEOUT": "10",
@@ -364,16 +366,8 @@ def test_a_worker_killed_while_polling_loses_nothing(fake_aimlapi, key, owner, t
         assert Job.objects.get(pk=job.pk).state == S.PROCESSING
         # The sweep runs every minute; its next run after the dead poller's lease has lapsed
         # restarts the poller (the ORM broker would also redeliver the task after `retry`).
-        Schedule.objects.update_or_create(
-            name="sweep-jobs",
-            defaults={
-                "func": "transcripts.tasks.sweep_jobs",
-                "schedule_type": Schedule.MINUTES,
-                "minutes": 1,
-                "repeats": -1,
-                "next_run": killed.until + timedelta(seconds=1),
-            },
-        )
+        ensure_sweep_schedule(sender=None)
+        Schedule.objects.filter(name="sweep-jobs").update(next_run=killed.until + timedelta(seconds=1))
         wait_for(
             lambda: Job.objects.filter(pk=job.pk, state=S.COMPLETED).exists(),
             timeout=75,
