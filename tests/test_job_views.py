@@ -75,6 +75,7 @@ def test_transcribe_page_preselects_the_local_engine_without_a_key(owner_client)
     assert response.status_code == 200
     form = response.context["form"]
     assert form.spec is not None and form.spec.provider == "local"
+    assert form["model"].value() == form.spec.id  # the select shows the model whose options are shown
 
 
 def test_transcribe_form_submits_a_local_job(owner_client, owner):

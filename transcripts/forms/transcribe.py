@@ -88,6 +88,8 @@ class TranscribeForm(forms.Form):
         self.fields["model"].choices = model_choices(self.specs)
         chosen = self.data.get("model") or model_id or self.initial.get("model")
         self.spec = find_model(chosen) if chosen else None
+        if self.spec is not None and not self.is_bound:
+            self.initial.setdefault("model", self.spec.id)  # the select and the options agree
         for option in self.spec.options if self.spec else ():
             self.fields[f"opt_{option.name}"] = option_field(option)
 
