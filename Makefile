@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint bench-inflight bench-local clean
+.PHONY: run test test-fast lint bench-inflight bench-local clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	@bash scripts/ensure-system-packages.sh
 	$(PY) -m pytest
+
+## The edit loop: everything but the browser, worker-cluster and local-engine tests (about a minute).
+test-fast: $(VENV)/.dev
+	$(PY) -m pytest -m "not browser and not cluster and not engine"
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -38,12 +38,12 @@ def naive_job(job_id: str) -> None:
     """The naive design: this worker creates, then sleeps and polls until the result is there."""
     from transcripts.models import Job, JobState
     from transcripts.providers import get_provider
-    from transcripts.providers.base import Finished
+    from transcripts.providers.base import Finished, NoEvents
     from transcripts.services.pipeline import record_result
 
     job = Job.objects.select_related("key").get(pk=job_id)
     provider = get_provider("cloud")
-    job.remote_id = provider.start(job).remote_id
+    job.remote_id = provider.start(job, events=NoEvents()).remote_id
     Job.objects.filter(pk=job.pk).update(remote_id=job.remote_id, state=JobState.PROCESSING)
     while True:
         time.sleep(NAIVE_POLL_SECONDS)

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-# Before Django reads its settings: a queue of this run's own, so tasks left in Redis by one run
-# (or a developer's `make run`) are never picked up by another's cluster.
-os.environ.setdefault("STT_QUEUE_NAME", f"stt-test-{os.getpid()}")
-
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model

@@ -26,6 +26,7 @@ from transcripts.providers.aimlapi_client import (
 from transcripts.providers.base import (
     Finished,
     KeyRejected,
+    NoEvents,
     OutcomeUnknown,
     Pending,
     PermanentError,
@@ -68,7 +69,7 @@ def upload_job(team, owner, key, *, model="#g1_whisper-base", content=b"RIFF....
 
 
 def submitted(fake, job):
-    outcome = cloud.start(job)
+    outcome = cloud.start(job, events=NoEvents())
     assert isinstance(outcome, Submitted)
     job.remote_id = outcome.remote_id
     job.state = JobState.PROCESSING
@@ -79,7 +80,7 @@ def submitted(fake, job):
 
 
 def test_url_job_is_one_json_create_with_bearer_and_options(fake_aimlapi, url_job):
-    outcome = cloud.start(url_job)
+    outcome = cloud.start(url_job, events=NoEvents())
     assert fake_aimlapi.create_count == 1
     call = fake_aimlapi.creates[0]
     assert outcome == Submitted(call.generation_id)
@@ -90,7 +91,7 @@ def test_url_job_is_one_json_create_with_bearer_and_options(fake_aimlapi, url_jo
 def test_file_job_is_multipart_with_the_audio_part(fake_aimlapi, team, owner, key):
     options = {"smart_format": True, "tag": ["board"], "utt_split": 0.8}
     job = upload_job(team, owner, key, options=options)
-    cloud.start(job)
+    cloud.start(job, events=NoEvents())
     call = fake_aimlapi.creates[0]
     assert call.content_type == "multipart/form-data" and call.url is None
     assert (call.file_field, call.filename, call.file_bytes) == ("audio", "Board meeting.wav", 20)
@@ -98,13 +99,19 @@ def test_file_job_is_multipart_with_the_audio_part(fake_aimlapi, team, owner, ke
 
 
 def test_gpt4o_uploads_its_file_part_as_file(fake_aimlapi, team, owner, key):
-    cloud.start(upload_job(team, owner, key, model="openai/gpt-4o-transcribe", options={"temperature": 0.2}))
+    cloud.start(
+        upload_job(team, owner, key, model="openai/gpt-4o-transcribe", options={"temperature": 0.2}),
+        events=NoEvents(),
+    )
     assert fake_aimlapi.creates[0].file_field == "file"
 
 
 def test_lists_of_objects_are_sent_as_indexed_fields(fake_aimlapi, team, owner, key):
     spelling = [{"from": ["acme", "ackme"], "to": "Acme"}, {"from": "gpt", "to": "GPT"}]
-    cloud.start(upload_job(team, owner, key, model="aai/universal", options={"custom_spelling": spelling}))
+    cloud.start(
+        upload_job(team, owner, key, model="aai/universal", options={"custom_spelling": spelling}),
+        events=NoEvents(),
+    )
     assert fake_aimlapi.creates[0].options == {"custom_spelling": spelling}
     assert ("custom_spelling[0][from][]", "acme") in multipart_fields(
         model="m", options={"custom_spelling": spelling}
@@ -113,7 +120,7 @@ def test_lists_of_objects_are_sent_as_indexed_fields(fake_aimlapi, team, owner, 
 
 def test_a_create_answer_with_id_instead_of_generation_id(fake_aimlapi, url_job):
     fake_aimlapi.keys[GOOD_KEY].id_field = "id"
-    assert cloud.start(url_job) == Submitted(fake_aimlapi.creates[0].generation_id)
+    assert cloud.start(url_job, events=NoEvents()) == Submitted(fake_aimlapi.creates[0].generation_id)
 
 
 @pytest.mark.parametrize(
@@ -131,7 +138,7 @@ def test_a_create_answer_with_id_instead_of_generation_id(fake_aimlapi, url_job)
 def test_create_status_codes_are_mapped(fake_aimlapi, url_job, fault, error, text):
     fake_aimlapi.fail_next("create", fault)
     with pytest.raises(error) as raised:
-        cloud.start(url_job)
+        cloud.start(url_job, events=NoEvents())
     assert text in raised.value.message
     assert type(raised.value) is error
     assert fake_aimlapi.create_count == 0
@@ -140,7 +147,7 @@ def test_create_status_codes_are_mapped(fake_aimlapi, url_job, fault, error, tex
 def test_retry_after_is_read_as_seconds_or_a_date(fake_aimlapi, url_job):
     fake_aimlapi.fail_next("create", Fault("status", 429, retry_after="7"))
     with pytest.raises(TransientError) as raised:
-        cloud.start(url_job)
+        cloud.start(url_job, events=NoEvents())
     assert raised.value.retry_after == 7
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 25 <= retry_after_seconds(later) <= 30
@@ -151,18 +158,18 @@ def test_unknown_key_is_rejected_and_quota_is_its_own_error(fake_aimlapi, team, 
     bad = save_key(user=owner, secret="not-a-key-the-vendor-knows", by=owner)
     job = make_job(team=team, user=owner, provider="cloud", key=bad)
     with pytest.raises(KeyRejected) as raised:
-        cloud.start(job)
+        cloud.start(job, events=NoEvents())
     assert raised.value.message == KEY_REJECTED == "The API key was rejected — update it in Settings."
     fake_aimlapi.add_key("not-a-key-the-vendor-knows", quota=True)
     with pytest.raises(QuotaExceeded) as raised:
-        cloud.start(job)
+        cloud.start(job, events=NoEvents())
     assert "out of credits" in raised.value.message
 
 
 def test_a_reset_after_the_request_was_read_is_an_unknown_outcome(fake_aimlapi, url_job):
     fake_aimlapi.fail_next("create", "reset_after")
     with pytest.raises(OutcomeUnknown):
-        cloud.start(url_job)
+        cloud.start(url_job, events=NoEvents())
     assert fake_aimlapi.create_count == 1  # the vendor did create it: we must not silently create again
 
 
@@ -170,21 +177,21 @@ def test_a_read_timeout_after_sending_is_an_unknown_outcome(fake_aimlapi, url_jo
     settings.AIMLAPI_READ_TIMEOUT = 0.5
     fake_aimlapi.fail_next("create", Fault("hang", seconds=1.5))
     with pytest.raises(OutcomeUnknown):
-        cloud.start(url_job)
+        cloud.start(url_job, events=NoEvents())
     assert fake_aimlapi.create_count == 1
 
 
 def test_an_unreadable_2xx_create_answer_is_an_unknown_outcome(fake_aimlapi, url_job):
     fake_aimlapi.fail_next("create", "invalid_json")
     with pytest.raises(OutcomeUnknown):
-        cloud.start(url_job)
+        cloud.start(url_job, events=NoEvents())
 
 
 def test_a_reset_before_an_upload_was_read_is_retried(fake_aimlapi, team, owner, key):
     job = upload_job(team, owner, key, content=bytes(32 * 1024 * 1024))
     fake_aimlapi.fail_next("create", "reset_before")
     with pytest.raises(TransientError) as raised:
-        cloud.start(job)
+        cloud.start(job, events=NoEvents())
     assert type(raised.value) is TransientError and fake_aimlapi.create_count == 0
 
 
@@ -194,14 +201,14 @@ def test_a_refused_connection_is_transient(url_job, settings):
         port = sock.getsockname()[1]
     settings.AIMLAPI_BASE_URL = f"http://127.0.0.1:{port}"
     with pytest.raises(TransientError) as raised:
-        cloud.start(url_job)
+        cloud.start(url_job, events=NoEvents())
     assert type(raised.value) is TransientError
 
 
 def test_a_job_whose_key_was_removed_says_so(fake_aimlapi, url_job):
     url_job.key = None
     with pytest.raises(PermanentError) as raised:
-        cloud.start(url_job)
+        cloud.start(url_job, events=NoEvents())
     assert "removed" in raised.value.message and fake_aimlapi.create_count == 0
 
 

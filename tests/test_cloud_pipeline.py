@@ -17,9 +17,10 @@ from tests.cluster import running_cluster, wait_for
 from tests.fake_aimlapi import GOOD_KEY, Fault, fake_aimlapi_fixture  # noqa: F401
 from transcripts.models import Job, JobState, Lease, ProviderKey, Transcript
 from transcripts.services.keys import save_key
-from transcripts.services.pipeline import advance_job, cancel_job, sweep_jobs
+from transcripts.services.pipeline import advance_job, cancel_job
 from transcripts.services.poller import run_poller
 from transcripts.services.submission import submit_job
+from transcripts.services.sweep import sweep_jobs
 
 S = JobState
 AUDIO = Path(__file__).resolve().parents[2] / "shared" / "audio"
@@ -376,3 +377,62 @@ def test_a_worker_killed_while_polling_loses_nothing(fake_aimlapi, key, owner, t
         )
     assert fake_aimlapi.create_count == 1
     assert Transcript.objects.filter(job_id=job.pk).exists()
+
+
+# --- which key pays: one rule at submit and at retry -------------------------------------------
+
+NEW_KEY = "aiml-test-key-9876543210-new"
+
+
+@pytest.mark.django_db
+def test_retry_after_the_key_was_replaced_pays_with_the_new_key(fake_aimlapi, key, owner, team, client):
+    from django.urls import reverse
+
+    from transcripts.services.keys import remove_key
+
+    job = submit(owner, team)
+    remove_key(user=owner, by=owner)
+    job = drive(job)
+    assert (job.state, job.error_code) == (S.FAILED, "key_removed")
+    assert "Add a key in Settings, then retry" in job.error_message
+
+    fake_aimlapi.add_key(NEW_KEY)
+    save_key(user=owner, secret=NEW_KEY, by=owner)
+    client.force_login(owner)
+    response = client.post(reverse("job_retry", args=[job.pk]), follow=True)
+    assert response.status_code == 200 and "Queued again." in response.content.decode()
+
+    job = drive(job)
+    assert job.state == S.COMPLETED, job.error_message
+    assert (job.key_owner, job.key_last4) == ("olivia", NEW_KEY[-4:])
+    assert [call.key for call in fake_aimlapi.creates] == [NEW_KEY]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("problem", ["missing", "rejected"])
+def test_submit_and_retry_refuse_the_same_unusable_keys(fake_aimlapi, key, owner, team, client, problem):
+    from django.urls import reverse
+
+    from transcripts.services.keys import mark_key_invalid, remove_key
+    from transcripts.services.submission import SubmissionError
+
+    failed = drive(submit(owner, team, model="#g1_nova-2-general"))
+    assert failed.state == S.COMPLETED
+    failed.state, failed.error_code = S.FAILED, "provider_failed"
+    failed.save()
+    if problem == "missing":
+        remove_key(user=owner, by=owner)
+        expected = "need an AI/ML API key"
+    else:
+        mark_key_invalid(key_id=key.pk, message="401")
+        expected = "rejected the olivia key"
+
+    with pytest.raises(SubmissionError) as refused:
+        submit(owner, team)
+    assert expected in refused.value.message_dict["model"][0]
+
+    client.force_login(owner)
+    page = client.post(reverse("job_retry", args=[failed.pk]), follow=True).content.decode()
+    assert expected in page
+    failed.refresh_from_db()
+    assert failed.state == S.FAILED and fake_aimlapi.create_count == 1

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from transcripts.models import ApiToken, Job, JobState
 from transcripts.services.api_tokens import create_token, revoke_token
-from transcripts.services.pipeline import fail_job, run_local_job
+from transcripts.services.pipeline import fail_job, run_job
 from transcripts.services.submission import submit_job
 
 from .cluster import running_cluster, wait_for
@@ -67,7 +67,7 @@ def assert_vendor_error(response, status: int, *words: str) -> dict:
 
 # --- Authentication ----------------------------------------------------------------------------
 
-pytestmark_db = pytest.mark.django_db
+pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.django_db
@@ -227,7 +227,7 @@ def test_failures_and_cancellations_are_errors(client, secret):
 @pytest.mark.django_db
 def test_a_completed_job_answers_a_deepgram_shaped_result(client, owner, secret):
     generation_id = create_upload(client, secret).json()["generation_id"]
-    run_local_job(job_id=generation_id)
+    run_job(job_id=generation_id)
     body = get(client, secret, generation_id).json()
     assert (body["status"], body["error"]) == ("completed", None)
     metadata, channels = body["result"]["metadata"], body["result"]["results"]["channels"]
@@ -250,13 +250,37 @@ def test_a_completed_job_answers_a_deepgram_shaped_result(client, owner, secret)
 
 
 @pytest.mark.django_db
-def test_unknown_and_other_peoples_generations_are_404(client, owner, teammate, team, secret):
+def test_generations_follow_the_one_access_rule_of_the_pages(client, owner, teammate, outsider, team, secret):
     assert_vendor_error(get(client, secret, str(uuid.uuid4())), 404, "not found")
     assert_vendor_error(get(client, secret, "not-a-uuid"), 404)
-    # A teammate's job in a team both belong to is still not the token owner's generation.
     upload = SimpleUploadedFile("t.flac", (AUDIO / "jfk.flac").read_bytes())
-    theirs = submit_job(user=teammate, team=team, model_id="local/whisper-tiny.en", upload=upload)
+    # A teammate's job in a team both belong to: the page shows it to the owner, and so does the API.
+    ours = submit_job(user=teammate, team=team, model_id="local/whisper-tiny.en", upload=upload)
+    assert get(client, secret, str(ours.pk)).json()["generation_id"] == str(ours.pk)
+    # An outsider's job in a team the token's user is not in: 404 on both.
+    upload.seek(0)
+    outsiders_team = outsider.teams.get()
+    theirs = submit_job(user=outsider, team=outsiders_team, model_id="local/whisper-tiny.en", upload=upload)
     assert_vendor_error(get(client, secret, str(theirs.pk)), 404)
+    client.force_login(owner)
+    assert client.get(theirs.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_removed_member_loses_the_jobs_he_made_there_on_the_page_and_the_api(client, owner, teammate, team):
+    from transcripts.services.teams import remove_member
+
+    _, teammate_secret = create_token(user=teammate, name="teammate script")
+    upload = SimpleUploadedFile("t.flac", (AUDIO / "jfk.flac").read_bytes())
+    made_there = submit_job(user=teammate, team=team, model_id="local/whisper-tiny.en", upload=upload)
+    client.force_login(teammate)
+    assert client.get(made_there.get_absolute_url()).status_code == 200
+    assert get(client, teammate_secret, str(made_there.pk)).status_code == 200
+
+    remove_member(membership=team.memberships.get(user=teammate), by=owner)
+
+    assert client.get(made_there.get_absolute_url()).status_code == 404
+    assert_vendor_error(get(client, teammate_secret, str(made_there.pk)), 404, "not found")
 
 
 @pytest.mark.django_db
@@ -275,8 +299,8 @@ def test_api_jobs_appear_in_the_users_transcripts(client, owner, secret, team):
 def test_the_deepgram_rendering_keeps_channels_and_groups_paragraphs():
     from datetime import UTC, datetime
 
+    from transcripts.exports.deepgram import deepgram_result
     from transcripts.normalise import NormalisedTranscript, Segment, Word
-    from transcripts.normalise.deepgram_out import deepgram_result
 
     words = [Word("Hello,", 0.0, 0.5, 0.9, "Channel 1", 0), Word("Hi.", 0.6, 0.9, 0.8, "Channel 2", 1),
              Word("Later.", 5.0, 5.5, 0.7, "Channel 1", 0)]  # fmt: skip

@@ -104,3 +104,38 @@ def test_options_fragment_for_a_model(owner_client):
     assert response.status_code == 200
     assert 'id="model-options"' in response.content.decode()
     assert owner_client.get(reverse("transcribe_options"), {"model": "bogus"}).status_code == 404
+
+
+# --- Reading a page writes nothing; a status poll is cheap --------------------------------------
+
+
+def test_a_status_poll_costs_at_most_three_queries(owner_client, team, owner, django_assert_max_num_queries):
+    active = make_job(team=team, user=owner, state=JobState.PROCESSING, progress=0.4)
+    owner_client.get(reverse("dashboard"))  # the session exists, as for a person with the page open
+    with django_assert_max_num_queries(3):
+        response = owner_client.get(reverse("job_status", args=[active.pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'hx-trigger="every' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "name", ["dashboard", "transcribe", "job_list", "job_detail", "job_status", "team_list"]
+)
+def test_reading_a_page_writes_nothing(client, owner, team, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from transcripts.models import Profile
+
+    Profile.objects.filter(user=owner).delete()  # even with no profile (made before sign-up did it)
+    job = make_completed_job(team=team, user=owner)
+    client.force_login(owner)
+    args = [job.pk] if name in ("job_detail", "job_status") else []
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(name, args=args))
+    assert response.status_code == 200
+    writes = [
+        q["sql"]
+        for q in queries
+        if not q["sql"].lstrip().upper().startswith(("SELECT", "SAVEPOINT", "RELEASE"))
+    ]
+    assert writes == []

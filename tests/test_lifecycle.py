@@ -76,6 +76,9 @@ def test_cancel_of_a_finished_job_does_nothing(team, owner):
 
 
 def test_retry_resets_a_failed_job(team, owner):
+    from transcripts.services.keys import save_key
+
+    save_key(user=owner, secret="aiml-test-key-for-the-retry-0042", by=owner)
     job = make_job(
         team=team,
         user=owner,
@@ -85,9 +88,10 @@ def test_retry_resets_a_failed_job(team, owner):
         attempts=3,
         provider="cloud",
     )
-    assert retry_job(job=job)
+    assert retry_job(job=job, by=owner)
     job.refresh_from_db()
     assert (job.state, job.error_message, job.remote_id, job.attempts) == (S.QUEUED, "", "", 0)
+    assert (job.key_owner, job.key_last4) == ("olivia", "0042")
 
 
 def test_claim_is_exclusive_until_the_lease_expires(team, owner):

@@ -1,5 +1,5 @@
 """The embedded local engine: real faster-whisper runs on the shared clips and on every common
-format, through the real pipeline (``run_local_job``) in this process; bad input, progress,
+format, through the real pipeline (``run_job``) in this process; bad input, progress,
 cancellation, the lease heartbeat and the once-per-process model cache. Registry, assembly and
 defaults: test_local_models.py."""
 
@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from transcripts.models import Job, JobState, Transcript
 from transcripts.providers import whisper_engine, whisper_models
 from transcripts.services import pipeline
-from transcripts.services.pipeline import cancel_job, run_local_job
+from transcripts.services.pipeline import cancel_job, run_job
 from transcripts.services.submission import submit_job
 
 from .factories import make_job
@@ -29,7 +29,7 @@ def submit(*, user, team, clip: str, model: str = TINY, **options) -> Job:
 
 
 def run(job: Job) -> Job:
-    run_local_job(job_id=job.pk)
+    run_job(job_id=job.pk)
     job.refresh_from_db()
     return job
 
@@ -268,11 +268,10 @@ def test_a_heartbeat_renews_the_lease_while_the_engine_is_busy(monkeypatch):
 
     beats = []
     monkeypatch.setattr(local, "HEARTBEAT_SECONDS", 0.05)
-    monkeypatch.setattr(pipeline, "report_progress", lambda **kwargs: beats.append(kwargs) or True)
-    with local.Heartbeat(job_id="job-1") as heartbeat:
+    with local.Heartbeat(report=lambda share: beats.append(share) or True) as heartbeat:
         heartbeat.report(0.25)
         time.sleep(0.4)  # one long engine call: no segment arrives
     count = len(beats)
     time.sleep(0.2)
     assert count >= 4 and len(beats) == count  # it beat while busy, and stopped with the job
-    assert beats[-1] == {"job_id": "job-1", "progress": 0.25}
+    assert beats[-1] == 0.25

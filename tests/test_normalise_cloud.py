@@ -4,8 +4,7 @@ import copy
 
 import pytest
 
-from transcripts.normalise import assemblyai, deepgram, normalise_result, openai
-from transcripts.providers.base import PermanentError
+from transcripts.normalise import UnknownShape, assemblyai, deepgram, normalise_result, openai
 
 
 def dg_word(word, start, end, speaker=None, punctuated=None):
@@ -341,8 +340,8 @@ def test_the_dispatcher_picks_the_normaliser_by_shape(payload, shape, expected):
     assert result.raw == payload
 
 
-def test_an_unknown_shape_is_a_permanent_error():
-    with pytest.raises(PermanentError):
+def test_an_unknown_shape_is_refused_by_the_dispatcher():
+    with pytest.raises(UnknownShape):
         normalise_result({"something": "else"})
 
 

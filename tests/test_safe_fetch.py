@@ -11,7 +11,7 @@ import pytest
 from transcripts import safe_fetch
 from transcripts.models import Job, JobState
 from transcripts.safe_fetch import FetchError, UnsafeURL, check_address, fetch_to_file, validate_public_url
-from transcripts.services.pipeline import run_local_job
+from transcripts.services.pipeline import run_job
 from transcripts.services.submission import SubmissionError, submit_job
 
 from .speech_helpers import AUDIO, audio_server
@@ -220,7 +220,7 @@ def test_submission_refuses_a_private_url_for_the_local_engine(team, owner, serv
 @pytest.mark.django_db
 def test_a_url_job_is_fetched_stored_and_transcribed(team, owner, server, allow_loopback):
     job = submit_job(user=owner, team=team, model_id="local/whisper-tiny.en", url=server.url("jfk.flac"))
-    run_local_job(job_id=job.pk)
+    run_job(job_id=job.pk)
     job.refresh_from_db()
     assert job.state == JobState.COMPLETED, job.error_message
     assert job.audio.name.endswith(".flac") and job.audio.size == (AUDIO / "jfk.flac").stat().st_size
@@ -237,7 +237,7 @@ def test_a_url_that_turned_private_fails_the_job_with_the_reason(team, owner, se
     settings.URL_FETCH_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     job = submit_job(user=owner, team=team, model_id="local/whisper-tiny.en", url=server.url("jfk.flac"))
     settings.URL_FETCH_ALLOWED_NETWORKS = []  # the operator closed it (or DNS changed) before it ran
-    run_local_job(job_id=job.pk)
+    run_job(job_id=job.pk)
     job.refresh_from_db()
     assert (job.state, job.error_code) == (JobState.FAILED, "fetch_failed")
     assert "this server itself" in job.error_message
@@ -250,7 +250,7 @@ def test_a_url_serving_something_else_than_audio_fails_clearly(team, owner, tmp_
     settings.URL_FETCH_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     with audio_server(tmp_path) as running:
         job = submit_job(user=owner, team=team, model_id="local/whisper-tiny.en", url=running.url("page.mp3"))
-        run_local_job(job_id=job.pk)
+        run_job(job_id=job.pk)
     job.refresh_from_db()
     assert (job.state, job.error_code) == (JobState.FAILED, "unreadable_audio")
     assert job.error_message.startswith("This file has no audio stream we can read")

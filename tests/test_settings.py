@@ -9,8 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    # The browser fixtures set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment never has it.
-    dropped = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    # The app's own settings, as a deployment has them (the test run's are tests.settings).
+    dropped = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
     base = {key: value for key, value in os.environ.items() if key not in dropped}
     base.update(env)
     return subprocess.run(
@@ -66,3 +66,25 @@ def test_default_backends_are_sqlite_and_the_orm_broker(tmp_path):
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert out.stdout.split() == ["django.db.backends.sqlite3", "IMMEDIATE", "True", "True"], out.stderr
+
+
+def test_the_app_hashes_passwords_strongly_and_only_the_test_run_fast(tmp_path):
+
+    from django.contrib.auth.hashers import get_hasher
+
+    code = (
+        "import django; django.setup(); from django.contrib.auth.hashers import get_hasher;"
+        "print(get_hasher().algorithm)"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    env.update(STT_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="stt_site.settings")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert out.stdout.split() == ["pbkdf2_sha256"], out.stderr
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "tests.settings" and get_hasher().algorithm == "md5"
+
+
+def test_the_browser_tests_flag_for_async_unsafe_orm_calls_does_not_leak_past_them():
+    # tests/browser/ runs first; its module-scoped fixture must have taken the flag away again.
+    assert "DJANGO_ALLOW_ASYNC_UNSAFE" not in os.environ

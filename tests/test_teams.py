@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import smtplib
 from datetime import timedelta
 
@@ -82,7 +83,7 @@ def test_invite_link_then_accept(owner_client, client, team, outsider):
         reverse("team_invite", args=[team.pk]), {"role": "admin"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
-    assert "team-invitations-changed" in response.headers["HX-Trigger"]
+    assert "HX-Trigger" not in response.headers  # the answer is the whole invite panel, list included
     invitation = Invitation.objects.get(team=team)
     assert accept_url(invitation) in response.content.decode()
     assert mail.outbox == []
@@ -253,7 +254,7 @@ def test_owner_changes_a_role_with_htmx(owner_client, team, teammate):
         reverse("member_role", args=[team.pk, member.pk]), {"role": "admin"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
-    assert "team-members-changed" in response.headers["HX-Trigger"]
+    assert "HX-Trigger" not in response.headers  # the row is the answer; nothing else shows roles
     assert f'id="member-{member.pk}"' in response.content.decode()
     member.refresh_from_db()
     assert member.role == Role.ADMIN
@@ -361,12 +362,65 @@ def test_team_page_shows_controls_only_to_managers(owner_client, client, team, t
 def test_members_never_see_invite_links(teammate_client, invitation, team):
     page = teammate_client.get(reverse("team_detail", args=[team.pk])).content.decode()
     assert invitation.token not in page
+    fragment = teammate_client.get(reverse("team_invitations", args=[team.pk]), HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 403 and invitation.token not in fragment.content.decode()
+
+
+# --- Events and the fragments that hear them ----------------------------------------------------
+
+
+def test_the_member_count_hears_a_removal_and_refetches_itself(owner_client, team, teammate):
+    page = owner_client.get(reverse("team_detail", args=[team.pk])).content.decode()
+    count_url = reverse("team_member_count", args=[team.pk])
+    listener = f'hx-get="{count_url}" hx-trigger="team-members-changed from:body"'
+    assert listener in page and '">2</span>' in page
+
+    member = membership(team, teammate)
+    response = owner_client.post(reverse("member_remove", args=[team.pk, member.pk]), HTTP_HX_REQUEST="true")
+    event = json.loads(response.headers["HX-Trigger"])["team-members-changed"]
+    assert event == {"team": team.pk, "target": "body"}  # heard even though the row is gone
+
+    fragment = owner_client.get(count_url, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.strip().startswith('<span id="member-count" class="count"')
+    assert listener in fragment and '">1</span>' in fragment  # it keeps listening after the swap
+
+
+def test_the_pending_list_hears_a_revocation_and_refetches_itself(owner_client, team, invitation):
+    page = owner_client.get(reverse("team_detail", args=[team.pk])).content.decode()
+    list_url = reverse("team_invitations", args=[team.pk])
+    listener = f'hx-get="{list_url}" hx-trigger="team-invitations-changed from:body"'
+    assert listener in page and accept_url(invitation) in page
+
+    response = owner_client.post(
+        reverse("invitation_revoke", args=[team.pk, invitation.pk]), HTTP_HX_REQUEST="true"
+    )
+    event = json.loads(response.headers["HX-Trigger"])["team-invitations-changed"]
+    assert event == {"team": team.pk, "target": "body"}
+
+    fragment = owner_client.get(list_url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="pending-invitations"' in fragment and listener in fragment
+    assert accept_url(invitation) not in fragment and "No pending invitations." in fragment
+    assert "<html" not in fragment
+
+
+def test_the_pending_list_fragment_shows_what_is_still_pending(owner_client, team, owner):
+    kept = team_service.invite(team=team, by=owner, email="kept@example.com")
+    gone = team_service.invite(team=team, by=owner, email="gone@example.com")
+    team_service.revoke_invitation(invitation=gone, by=owner)
+    fragment = owner_client.get(reverse("team_invitations", args=[team.pk])).content.decode()
+    assert f"http://testserver{accept_url(kept)}" in fragment and "kept@example.com" in fragment
+    assert "gone@example.com" not in fragment
+
+
+def test_a_personal_workspace_has_no_invitation_list(owner_client, owner):
+    personal = current_team_for(owner)
+    assert owner_client.get(reverse("team_invitations", args=[personal.pk])).status_code == 403
 
 
 # --- Outsiders -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["team_detail"])
+@pytest.mark.parametrize("name", ["team_detail", "team_member_count", "team_invitations"])
 def test_an_outsider_gets_404_on_team_pages(outsider_client, team, name):
     assert outsider_client.get(reverse(name, args=[team.pk])).status_code == 404
     assert outsider_client.get(reverse(name, args=[team.pk]), HTTP_HX_REQUEST="true").status_code == 404

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
-__all__ = ["InvalidToken", "decrypt", "encrypt", "generate_key", "rotate"]
+__all__ = ["InvalidToken", "decrypt", "encrypt", "generate_key", "reveal", "rotate"]
 
 
 def generate_key() -> str:
@@ -75,3 +76,10 @@ def decrypt(token: bytes | memoryview) -> str:
 def rotate(token: bytes | memoryview) -> bytes:
     """The same secret encrypted with the newest key."""
     return _fernet().rotate(bytes(token))
+
+
+@sensitive_variables("secret")
+def reveal(key) -> str:
+    """The plaintext of a ``ProviderKey``, for the worker's request only. Raises ``InvalidToken``."""
+    secret = decrypt(key.ciphertext)
+    return secret

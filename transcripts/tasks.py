@@ -5,16 +5,20 @@ Task arguments are job ids only: never a key, a token or a file's contents.
 
 from __future__ import annotations
 
-from .services import pipeline, poller
+from .services import pipeline, poller, sweep
 
 
 def run_poller() -> int:
     return poller.run_poller()
 
 
-def run_local_job(job_id: str) -> None:
-    pipeline.run_local_job(job_id=job_id)
+def run_job(job_id: str) -> None:
+    pipeline.run_job(job_id=job_id)
+
+
+# Tasks queued under the old name before an upgrade still run.
+run_local_job = run_job
 
 
 def sweep_jobs() -> dict[str, int]:
-    return pipeline.sweep_jobs()
+    return sweep.sweep_jobs()

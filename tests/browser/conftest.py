@@ -32,14 +32,15 @@ VIEWPORTS = {
 TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install -y chromium chromium-driver")
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop running in this thread; Django's ORM would then
-    # refuse the test's own (synchronous) queries without this.
+    # Playwright's sync API keeps an event loop running in this thread while it is started; Django's
+    # ORM would then refuse the test's own (synchronous) queries without this. Module scope: the
+    # loop and the flag end with each browser module, so no test outside one ever sees either.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schema import NormalisedTranscript, Segment, Word, segments_from_words
-
-
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+from .schema import NormalisedTranscript, Segment, Word, number, segments_from_words, speaker_label
 
 
 def _seconds(milliseconds: Any) -> float | None:
-    value = _num(milliseconds)
+    value = number(milliseconds)
     return None if value is None else round(value / 1000.0, 3)
-
-
-def _speaker(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
 
 
 def _channel(value: Any) -> int:
@@ -38,8 +30,8 @@ def _word(item: dict[str, Any]) -> Word:
         text=str(item.get("text") or ""),
         start=_seconds(item.get("start")),
         end=_seconds(item.get("end")),
-        confidence=_num(item.get("confidence")),
-        speaker=_speaker(item.get("speaker")),
+        confidence=number(item.get("confidence")),
+        speaker=speaker_label(item.get("speaker")),
         channel=_channel(item.get("channel")),
     )
 
@@ -53,7 +45,7 @@ def _segments(payload: dict[str, Any], words: list[Word]) -> list[Segment]:
             start=_seconds(item.get("start")),
             end=_seconds(item.get("end")),
             text=str(item.get("text") or "").strip(),
-            speaker=_speaker(item.get("speaker")),
+            speaker=speaker_label(item.get("speaker")),
             channel=_channel(item.get("channel")),
         )
         for item in utterances
@@ -82,7 +74,7 @@ def _insights(payload: dict[str, Any]) -> dict[str, Any]:
             {
                 "text": item.get("text", ""),
                 "count": item.get("count"),
-                "rank": _num(item.get("rank")),
+                "rank": number(item.get("rank")),
                 "timestamps": [
                     {"start": _seconds(stamp.get("start")), "end": _seconds(stamp.get("end"))}
                     for stamp in item.get("timestamps") or []
@@ -116,8 +108,8 @@ def _insights(payload: dict[str, Any]) -> dict[str, Any]:
                     "start": _seconds(item.get("start")),
                     "end": _seconds(item.get("end")),
                     "sentiment": item.get("sentiment"),
-                    "score": _num(item.get("confidence")),
-                    "speaker": _speaker(item.get("speaker")),
+                    "score": number(item.get("confidence")),
+                    "speaker": speaker_label(item.get("speaker")),
                 }
                 for item in sentiments
             ],
@@ -126,7 +118,7 @@ def _insights(payload: dict[str, Any]) -> dict[str, Any]:
     if categories:
         ranked = sorted(categories.items(), key=lambda pair: pair[1], reverse=True)
         insights["topics"] = [
-            {"label": label, "confidence": _num(score), "text": "", "start": None, "end": None}
+            {"label": label, "confidence": number(score), "text": "", "start": None, "end": None}
             for label, score in ranked
         ]
     safety = (payload.get("content_safety_labels") or {}).get("summary") or {}
@@ -137,14 +129,14 @@ def _insights(payload: dict[str, Any]) -> dict[str, Any]:
 
 def normalise(payload: dict[str, Any]) -> NormalisedTranscript:
     words = [_word(item) for item in payload.get("words") or [] if isinstance(item, dict)]
-    duration = _num(payload.get("audio_duration"))
+    duration = number(payload.get("audio_duration"))
     channels = 1 + max((word.channel for word in words), default=0)
     return NormalisedTranscript(
         text=str(payload.get("text") or "").strip(),
         segments=_segments(payload, words),
         words=words,
         language=str(payload.get("language_code") or ""),
-        language_probability=_num(payload.get("language_confidence")),
+        language_probability=number(payload.get("language_confidence")),
         duration=duration,
         channels=channels,
         insights=_insights(payload),

@@ -16,15 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schema import NormalisedTranscript, Segment, Word, segments_from_words
-
-
-def _speaker(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
-
-
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+from .schema import NormalisedTranscript, Segment, Word, number, segments_from_words, speaker_label
 
 
 def _channels(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -49,10 +41,10 @@ def _words(alternative: dict[str, Any], channel: int) -> list[Word]:
     return [
         Word(
             text=str(item.get("punctuated_word") or item.get("word") or ""),
-            start=_num(item.get("start")),
-            end=_num(item.get("end")),
-            confidence=_num(item.get("confidence")),
-            speaker=_speaker(item.get("speaker")),
+            start=number(item.get("start")),
+            end=number(item.get("end")),
+            confidence=number(item.get("confidence")),
+            speaker=speaker_label(item.get("speaker")),
             channel=channel,
         )
         for item in alternative.get("words") or []
@@ -66,10 +58,10 @@ def _paragraph_segments(alternative: dict[str, Any], channel: int) -> list[Segme
         for sentence in paragraph.get("sentences") or []:
             segments.append(
                 Segment(
-                    start=_num(sentence.get("start")),
-                    end=_num(sentence.get("end")),
+                    start=number(sentence.get("start")),
+                    end=number(sentence.get("end")),
                     text=str(sentence.get("text") or "").strip(),
-                    speaker=_speaker(paragraph.get("speaker")),
+                    speaker=speaker_label(paragraph.get("speaker")),
                     channel=channel,
                 )
             )
@@ -79,10 +71,10 @@ def _paragraph_segments(alternative: dict[str, Any], channel: int) -> list[Segme
 def _utterance_segments(results: dict[str, Any]) -> list[Segment]:
     return [
         Segment(
-            start=_num(item.get("start")),
-            end=_num(item.get("end")),
+            start=number(item.get("start")),
+            end=number(item.get("end")),
             text=str(item.get("transcript") or "").strip(),
-            speaker=_speaker(item.get("speaker")),
+            speaker=speaker_label(item.get("speaker")),
             channel=int(item.get("channel") or 0),
         )
         for item in results.get("utterances") or []
@@ -107,7 +99,7 @@ def _labelled(feature: Any, key: str, words: list[Word]) -> list[dict[str, Any]]
             found.append(
                 {
                     "label": item.get(key),
-                    "confidence": _num(item.get("confidence_score", item.get("confidence"))),
+                    "confidence": number(item.get("confidence_score", item.get("confidence"))),
                     "text": segment.get("text", ""),
                     "start": start,
                     "end": end,
@@ -146,12 +138,12 @@ def _insights(
                     "start": start,
                     "end": end,
                     "sentiment": segment.get("sentiment"),
-                    "score": _num(segment.get("sentiment_score")),
+                    "score": number(segment.get("sentiment_score")),
                 }
             )
         insights["sentiment"] = {
             "overall": average.get("sentiment"),
-            "score": _num(average.get("sentiment_score")),
+            "score": number(average.get("sentiment_score")),
             "segments": parts,
         }
     entities = []
@@ -165,7 +157,7 @@ def _insights(
                     "text": entity.get("value"),
                     "start": start,
                     "end": end,
-                    "confidence": _num(entity.get("confidence")),
+                    "confidence": number(entity.get("confidence")),
                 }
             )
     if entities:
@@ -175,10 +167,10 @@ def _insights(
             "query": item.get("query"),
             "hits": [
                 {
-                    "start": _num(hit.get("start")),
-                    "end": _num(hit.get("end")),
+                    "start": number(hit.get("start")),
+                    "end": number(hit.get("end")),
                     "snippet": hit.get("snippet"),
-                    "confidence": _num(hit.get("confidence")),
+                    "confidence": number(hit.get("confidence")),
                 }
                 for hit in item.get("hits") or []
             ],
@@ -211,12 +203,12 @@ def normalise(payload: dict[str, Any]) -> NormalisedTranscript:
         segments.extend(_paragraph_segments(alternative, index))
         if not language and channel.get("detected_language"):
             language = str(channel["detected_language"])
-            language_probability = _num(channel.get("language_confidence"))
+            language_probability = number(channel.get("language_confidence"))
         if not language and alternative.get("languages"):
             language = str(alternative["languages"][0])
     if not segments:
         segments = _utterance_segments(results) or segments_from_words(words)
-    duration = _num(metadata.get("duration"))
+    duration = number(metadata.get("duration"))
     return NormalisedTranscript(
         text="\n\n".join(text for text in texts if text),
         segments=segments,

@@ -10,6 +10,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+def number(value: Any) -> float | None:
+    """A JSON number as a float; None for anything else (booleans included)."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def speaker_label(value: Any) -> str | None:
+    """A provider's speaker id as our string label; None when there is none."""
+    return None if value is None or value == "" else str(value)
+
+
 @dataclass
 class Word:
     text: str
@@ -49,6 +59,22 @@ class NormalisedTranscript:
             if item.speaker is not None:
                 seen.setdefault(item.speaker, None)
         return list(seen)
+
+    @classmethod
+    def from_model(cls, transcript: Any) -> NormalisedTranscript:
+        """A stored ``transcripts.models.Transcript`` back as a ``NormalisedTranscript``."""
+        return cls(
+            text=transcript.text,
+            segments=[Segment(**segment) for segment in transcript.segments or []],
+            words=[Word(**word) for word in transcript.words or []],
+            language=transcript.language,
+            language_probability=transcript.language_probability,
+            duration=transcript.duration,
+            channels=transcript.channels,
+            insights=transcript.insights or {},
+            usage=transcript.usage or {},
+            raw=transcript.raw or {},
+        )
 
     def as_model_fields(self) -> dict[str, Any]:
         """Field values for ``transcripts.models.Transcript``."""

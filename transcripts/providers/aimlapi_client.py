@@ -32,6 +32,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 import requests
+from django.conf import settings
 from requests_toolbelt import MultipartEncoder
 
 from .base import KeyRejected, OutcomeUnknown, PermanentError, QuotaExceeded, TransientError
@@ -54,8 +55,6 @@ class ClientConfig:
 
     @classmethod
     def from_settings(cls) -> ClientConfig:
-        from django.conf import settings
-
         return cls(
             base_url=settings.AIMLAPI_BASE_URL.rstrip("/"),
             connect_timeout=settings.AIMLAPI_CONNECT_TIMEOUT,
@@ -265,15 +264,20 @@ def create_generation(
     return str(generation_id).strip()
 
 
+def _get(*, config: ClientConfig, api_key: str, generation_id: str) -> requests.Response:
+    """One authenticated read of a generation on this thread's pooled session."""
+    return _session().get(
+        f"{config.base_url}/v1/stt/{quote(generation_id, safe='')}",
+        headers=_headers(api_key),
+        timeout=(config.connect_timeout, config.read_timeout),
+        allow_redirects=False,
+    )
+
+
 def get_generation(*, config: ClientConfig, api_key: str, generation_id: str) -> dict[str, Any]:
     """The envelope of one generation; transient trouble raises ``TransientError``."""
     try:
-        response = _session().get(
-            f"{config.base_url}/v1/stt/{quote(generation_id, safe='')}",
-            headers=_headers(api_key),
-            timeout=(config.connect_timeout, config.read_timeout),
-            allow_redirects=False,
-        )
+        response = _get(config=config, api_key=api_key, generation_id=generation_id)
     except requests.exceptions.RequestException as error:
         raise TransientError(
             f"Could not reach the provider ({type(error).__name__}); trying again."
@@ -288,12 +292,7 @@ def get_generation(*, config: ClientConfig, api_key: str, generation_id: str) ->
 def probe_key(*, config: ClientConfig, api_key: str) -> int:
     """HTTP status of an authenticated read of a random id (401: bad key; 404: good key)."""
     try:
-        response = _session().get(
-            f"{config.base_url}/v1/stt/{uuid.uuid4()}",
-            headers=_headers(api_key),
-            timeout=(config.connect_timeout, config.read_timeout),
-            allow_redirects=False,
-        )
+        response = _get(config=config, api_key=api_key, generation_id=str(uuid.uuid4()))
     except requests.exceptions.RequestException as error:
         raise TransientError(f"Could not reach the AI/ML API ({type(error).__name__}).") from error
     return response.status_code

@@ -3,10 +3,14 @@
 The pipeline (``transcripts.services.pipeline``) drives a job through the state machine and
 asks its provider for one step at a time:
 
-- ``start(job)`` begins the work. A remote provider makes its single create call and returns
-  ``Submitted(remote_id)``; a local provider runs the engine to the end and returns ``Finished``.
+- ``start(job, events=...)`` begins the work. A remote provider makes its single create call and
+  returns ``Submitted(remote_id)``; a local provider runs the engine to the end and returns
+  ``Finished``, telling the pipeline what happens through ``events`` (``JobEvents``): providers
+  never write a job row themselves and never import the services above them.
 - ``check(job)`` asks a remote provider about a submitted job: ``Pending`` or ``Finished``.
 
+What the pipeline and the submission rules need to know about a provider they ask it
+(``remote``, ``cluster``, ``needs_key``, ``check_url``) instead of branching on its name.
 Failures are raised as ``ProviderError`` subclasses so the pipeline maps each to one rule.
 """
 
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from ..models import Job
@@ -126,19 +130,55 @@ class OutcomeUnknown(ProviderError):
     code = "create_outcome_unknown"
 
 
+class JobEvents(Protocol):
+    """What a provider tells the pipeline while it works; the pipeline does the writing."""
+
+    def progress(self, share: float) -> bool:
+        """Record progress (0..1) and renew the job's lease; False once the job was cancelled."""
+        ...
+
+    def audio_kept(self, *, name: str, size: int, content_type: str, filename: str) -> None:
+        """A fetched URL's audio was stored under ``name``: the job keeps it (player, exports)."""
+        ...
+
+
+class NoEvents:
+    """For steps nobody follows (a remote create call): progress is accepted and dropped."""
+
+    def progress(self, share: float) -> bool:
+        return True
+
+    def audio_kept(self, *, name: str, size: int, content_type: str, filename: str) -> None:
+        return None
+
+
 class Provider(ABC):
     name: ClassVar[str]
+    #: How a job's provider is shown to people ("AI/ML API", "Local engine").
+    label: ClassVar[str]
     #: django-q2 cluster that runs this provider's steps (None = the default network cluster).
     cluster: ClassVar[str | None] = None
-    #: True when ``start`` only submits and ``check`` must be polled.
+    #: True when ``start`` only submits and ``check`` must be polled (by the one poller).
     remote: ClassVar[bool] = False
+    #: True when a job is paid with an AI/ML API key (the submitter's own, else the team's).
+    needs_key: ClassVar[bool] = False
 
     @abstractmethod
     def models(self) -> list[ModelSpec]:
         """The models this provider offers right now (local: the ones installed)."""
 
     @abstractmethod
-    def start(self, job: Job) -> Outcome: ...
+    def start(self, job: Job, *, events: JobEvents) -> Outcome: ...
 
     def check(self, job: Job) -> Outcome:
         raise NotImplementedError(f"{self.name} does not poll")
+
+    def check_url(self, url: str) -> None:
+        """Refuse (``PermanentError``) a source URL this provider must not fetch; the default
+        trusts the URL to a remote service that fetches it from its own network."""
+        return None
+
+    @property
+    def engine_version(self) -> str:
+        """The engine's version as the compatible endpoints report it ("" when unknown)."""
+        return ""

@@ -1,6 +1,6 @@
 """CloudProvider: transcription through the AI/ML API (create once, then poll).
 
-``start(job)`` makes the job's single create call and returns ``Submitted(generation_id)``;
+``start(job, events=...)`` makes the job's single create call and returns ``Submitted(generation_id)``;
 ``check(job)`` reads the generation once and returns ``Pending`` or ``Finished``. Errors are the
 ``ProviderError`` family (mapping in ``aimlapi_client``); the pipeline decides what to do next.
 """
@@ -11,9 +11,19 @@ import mimetypes
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from ..normalise import normalise_result
+from .. import crypto
+from ..normalise import UnknownShape, normalise_result
 from .aimlapi_client import ClientConfig, Upload, create_generation, get_generation
-from .base import Finished, ModelSpec, Pending, PermanentError, Provider, Submitted, TransientError
+from .base import (
+    Finished,
+    JobEvents,
+    ModelSpec,
+    Pending,
+    PermanentError,
+    Provider,
+    Submitted,
+    TransientError,
+)
 from .catalogue import CLOUD_MODELS, find_cloud_model
 
 if TYPE_CHECKING:
@@ -42,21 +52,20 @@ def _failure_message(error: Any) -> str:
 
 class CloudProvider(Provider):
     name = "cloud"
+    label = "AI/ML API"
     remote = True
+    needs_key = True
 
     def models(self) -> list[ModelSpec]:
         return list(CLOUD_MODELS)
 
     @staticmethod
     def _secret(job: Job) -> str:
-        from ..crypto import InvalidToken
-        from ..services.keys import reveal
-
         if job.key_id is None:
             raise PermanentError(KEY_REMOVED, code="key_removed")
         try:
-            return reveal(job.key)
-        except InvalidToken:
+            return crypto.reveal(job.key)
+        except crypto.InvalidToken:
             raise PermanentError(KEY_UNREADABLE, code="key_unreadable") from None
 
     @staticmethod
@@ -66,7 +75,7 @@ class CloudProvider(Provider):
             raise PermanentError(f"The model “{job.model}” is no longer offered.", code="unknown_model")
         return spec
 
-    def start(self, job: Job) -> Submitted:
+    def start(self, job: Job, *, events: JobEvents) -> Submitted:
         spec = self._spec(job)
         secret = self._secret(job)
         config = ClientConfig.from_settings()
@@ -113,6 +122,8 @@ class CloudProvider(Provider):
             raise PermanentError(_failure_message(payload.get("error")), code="provider_failed")
         try:
             return Finished(normalise_result(payload, shape=spec.extra.get("shape", "")))
+        except UnknownShape as error:
+            raise PermanentError(str(error), code="unreadable_result") from error
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             raise PermanentError(
                 f"The provider's result could not be read ({type(error).__name__}: {error}).",

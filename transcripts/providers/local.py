@@ -1,8 +1,9 @@
 """LocalProvider: faster-whisper inside the inference cluster, no key and no network needed.
 
-``start(job)`` runs to the end in the worker: fetch the URL (SSRF-safe) or open the upload, check
-it is audio, decode it once, transcribe with the process-wide model, report progress (which also
-renews the job's lease and tells us when the user cancelled) and return ``Finished``.
+``start(job, events=...)`` runs to the end in the worker: fetch the URL (SSRF-safe) or open the
+upload, check it is audio, decode it once, transcribe with the process-wide model, report progress
+through ``events`` (the pipeline saves it, renews the job's lease and answers False once the user
+cancelled) and return ``Finished``. It writes no job row itself.
 
 The engine itself (decoding, pipeline choice, progress) is in ``whisper_engine``; the model
 registry and the once-per-process model cache in ``whisper_models``.
@@ -26,9 +27,17 @@ from django.db import connections
 
 from ..audio import UnreadableAudio, probe_audio
 from ..normalise.whisper_local import from_faster_whisper
-from .base import Finished, ModelSpec, OptionSpec, Pending, PermanentError, Provider
-from .whisper_engine import transcribe_file
-from .whisper_models import LocalModel, ModelUnavailable, get_local_model, installed_models, load_model
+from ..safe_fetch import FetchCancelled, FetchError, UnsafeURL, fetch_to_file, validate_public_url
+from .base import Finished, JobEvents, ModelSpec, OptionSpec, Pending, PermanentError, Provider
+from .whisper_engine import Progress, transcribe_file
+from .whisper_models import (
+    LocalModel,
+    ModelUnavailable,
+    engine_version,
+    get_local_model,
+    installed_models,
+    load_model,
+)
 
 if TYPE_CHECKING:
     from ..models import Job
@@ -140,29 +149,25 @@ def _sha256(path: Path) -> str:
 
 
 class Heartbeat:
-    """Reports progress for the engine, and renews the job's lease from a thread every
+    """Passes the engine's progress on, and repeats the last report from a thread every
     ``HEARTBEAT_SECONDS`` while the engine is inside one long call (decoding hours of audio, the
-    voice filter, a batch of a large model) and no segment arrives: a lapsed lease makes the sweep
-    take the job for dead and run it again."""
+    voice filter, a batch of a large model) and no segment arrives: each report renews the job's
+    lease, and a lapsed lease makes the sweep take the job for dead and run it again."""
 
-    def __init__(self, *, job_id) -> None:
-        self.job_id = job_id
+    def __init__(self, *, report: Progress, name: str = "job") -> None:
+        self._report = report
         self.progress = 0.0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{name}", daemon=True)
 
     def report(self, share: float) -> bool:
-        from ..services import pipeline
-
         self.progress = share
-        return pipeline.report_progress(job_id=self.job_id, progress=share)
+        return self._report(share)
 
     def _beat(self) -> None:
-        from ..services import pipeline
-
         try:
             while not self._stop.wait(HEARTBEAT_SECONDS):
-                pipeline.report_progress(job_id=self.job_id, progress=self.progress)
+                self._report(self.progress)
         finally:
             connections.close_all()  # this thread's own connection
 
@@ -177,16 +182,29 @@ class Heartbeat:
 
 class LocalProvider(Provider):
     name: ClassVar[str] = "local"
+    label: ClassVar[str] = "Local engine"
     cluster: ClassVar[str | None] = settings.INFERENCE_CLUSTER
     remote: ClassVar[bool] = False
+    needs_key: ClassVar[bool] = False
 
     def models(self) -> list[ModelSpec]:
         return [spec_for(model) for model in installed_models()]
 
-    def start(self, job: Job) -> Finished | Pending:
+    def check_url(self, url: str) -> None:
+        """This server fetches the URL itself: only public addresses (SSRF)."""
+        try:
+            validate_public_url(url)
+        except UnsafeURL as error:
+            raise PermanentError(error.message, code="unsafe_url") from error
+
+    @property
+    def engine_version(self) -> str:
+        return f"faster-whisper {engine_version()}"
+
+    def start(self, job: Job, *, events: JobEvents) -> Finished | Pending:
         local = self._local_model(job)
         options = dict(job.options or {})
-        with self._audio_path(job) as path:
+        with self._audio_path(job, events) as path:
             if path is None:
                 return CANCELLED
             try:
@@ -197,7 +215,7 @@ class LocalProvider(Provider):
                 model = load_model(local.key)
             except ModelUnavailable as error:
                 raise PermanentError(str(error), code="model_unavailable") from error
-            with Heartbeat(job_id=job.pk) as heartbeat:
+            with Heartbeat(report=events.progress, name=str(job.pk)) as heartbeat:
                 result = transcribe_file(
                     model=model,
                     path=path,
@@ -239,12 +257,12 @@ class LocalProvider(Provider):
         return local
 
     @contextmanager
-    def _audio_path(self, job: Job) -> Iterator[Path | None]:
+    def _audio_path(self, job: Job, events: JobEvents) -> Iterator[Path | None]:
         """A local path to the job's audio: fetched first for URL jobs; None if cancelled meanwhile."""
         if job.source == "url" and not job.audio:
             with tempfile.TemporaryDirectory(prefix="stt-fetch-") as scratch:
                 path = Path(scratch) / "download"
-                if not self._fetch(job, path):
+                if not self._fetch(job, path, events):
                     yield None
                     return
                 yield path
@@ -271,19 +289,15 @@ class LocalProvider(Provider):
             yield Path(copy.name)
 
     @staticmethod
-    def _fetch(job: Job, path: Path) -> bool:
+    def _fetch(job: Job, path: Path, events: JobEvents) -> bool:
         """Download the job's URL into ``path`` and keep it as the job's audio; False if cancelled."""
-        from ..models import Job as JobModel
-        from ..safe_fetch import FetchCancelled, FetchError, fetch_to_file
-        from ..services.pipeline import report_progress
-
         try:
             content_type, size = fetch_to_file(
                 job.source_url,
                 path,
                 max_bytes=settings.URL_FETCH_MAX_BYTES,
                 timeout=settings.URL_FETCH_TIMEOUT,
-                on_progress=lambda _size: report_progress(job_id=job.pk, progress=0.0),
+                on_progress=lambda _size: events.progress(0.0),
             )
         except FetchCancelled:
             return False
@@ -298,10 +312,7 @@ class LocalProvider(Provider):
             job.audio.save(name, File(handle), save=False)
         job.size_bytes, job.content_type = size, content_type
         job.original_filename = job.original_filename or name[:255]
-        JobModel.objects.filter(pk=job.pk).update(
-            audio=job.audio.name,
-            size_bytes=size,
-            content_type=content_type,
-            original_filename=job.original_filename,
+        events.audio_kept(
+            name=job.audio.name, size=size, content_type=content_type, filename=job.original_filename
         )
         return True

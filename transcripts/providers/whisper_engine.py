@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..audio import UNREADABLE_MESSAGE
 from .base import PermanentError
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,6 @@ def decode(path: Path, *, split_stereo: bool = False) -> list[Any]:
     """16 kHz mono float32 samples (two arrays, left and right, with ``split_stereo``)."""
     import av
     from faster_whisper import decode_audio
-
-    from ..audio import UNREADABLE_MESSAGE
 
     try:
         audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=split_stereo)

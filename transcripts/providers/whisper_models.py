@@ -354,5 +354,12 @@ def load_model(key: str) -> WhisperModel:
         return _loaded[key]
 
 
+def engine_version() -> str:
+    """faster-whisper's version (imported late: the engine is heavy to import in a web process)."""
+    from faster_whisper.version import __version__
+
+    return __version__
+
+
 def loaded_model_keys() -> list[str]:
     return list(_loaded)

@@ -9,13 +9,16 @@ as finished, while the vendor's newer schema says ``queued``/``generating``.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from ..exports.deepgram import deepgram_result
 from ..models import ApiToken, Job, JobState
-from ..normalise.deepgram_out import deepgram_result, from_model
+from ..normalise import NormalisedTranscript
+from ..providers import get_provider
 from ..providers.base import ModelSpec
 from ..providers.catalogue import find_cloud_model
 from ..providers.local import compat_models, find_compat_model
@@ -86,7 +89,7 @@ def _message_of(error: SubmissionError) -> str:
     return " ".join(parts)
 
 
-def create_generation(*, token: ApiToken, fields: dict[str, Any], upload: UploadedFile | None) -> Job:
+def submit_api_request(*, token: ApiToken, fields: dict[str, Any], upload: UploadedFile | None) -> Job:
     """Start a job for an API request; raise ``ApiRefusal`` with the vendor status and message."""
     model_id = fields.get("model")
     spec = resolve_model(model_id)
@@ -116,9 +119,9 @@ def create_generation(*, token: ApiToken, fields: dict[str, Any], upload: Upload
 
 
 def find_generation(*, token: ApiToken, generation_id: str) -> Job:
-    """The token user's job with this id (any of their jobs); 404 for anything else."""
+    """A job the token's user may see now (the one ``visible_to`` rule, as on the pages); else 404."""
     try:
-        return Job.objects.get(pk=generation_id, created_by=token.user)
+        return Job.objects.visible_to(token.user).get(pk=generation_id)
     except (Job.DoesNotExist, ValidationError, ValueError):  # ValidationError: not a UUID at all
         raise ApiRefusal(404, f"Generation “{generation_id}” was not found.") from None
 
@@ -128,8 +131,6 @@ def _sha256(job: Job, raw: dict[str, Any]) -> str:
         return str(raw["sha256"])
     if not job.audio:
         return ""
-    import hashlib
-
     digest = hashlib.sha256()
     try:
         with job.audio.open("rb") as handle:
@@ -155,16 +156,14 @@ def generation_body(*, job: Job, style: str) -> dict[str, Any]:
     if job.state in pending:
         body["status"] = pending[job.state]
     elif transcript is not None:
-        from faster_whisper.version import __version__ as engine_version
-
         body["status"] = "completed"
         body["result"] = deepgram_result(
-            from_model(transcript),
+            NormalisedTranscript.from_model(transcript),
             request_id=str(job.pk),
             created=job.created_at,
             model_name=job.model.removeprefix("local/"),
             sha256=_sha256(job, transcript.raw or {}),
-            model_version=f"faster-whisper {engine_version}" if job.provider == Job.Provider.LOCAL else "",
+            model_version=get_provider(job.provider).engine_version,
         )
     elif job.state == S.CANCELLED:
         body["status"] = "error"

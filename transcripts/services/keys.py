@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from .. import crypto
+from ..crypto import reveal
 from ..models import Membership, ProviderKey, Role, Team
 from ..providers.aimlapi_client import ClientConfig, probe_key
-from ..providers.base import TransientError
+from ..providers.base import Provider, TransientError
 
 log = logging.getLogger(__name__)
 MIN_KEY_LENGTH = 16
@@ -89,13 +90,6 @@ def remove_key(*, user=None, team: Team | None = None, by) -> bool:
     return bool(deleted)
 
 
-@sensitive_variables("secret")
-def reveal(key: ProviderKey) -> str:
-    """The plaintext key, for the worker's request only. Raises ``crypto.InvalidToken``."""
-    secret = crypto.decrypt(key.ciphertext)
-    return secret
-
-
 def resolve_key(*, user, team: Team | None) -> ProviderKey | None:
     """The key a job of ``user`` in ``team`` is paid with: their own, else the team's."""
     own = ProviderKey.objects.filter(user=user).select_related("user").first()
@@ -104,6 +98,35 @@ def resolve_key(*, user, team: Team | None) -> ProviderKey | None:
     if team is None or not Membership.objects.filter(team=team, user=user).exists():
         return None
     return ProviderKey.objects.filter(team=team).select_related("team").first()
+
+
+class NoUsableKey(Exception):
+    """No key can pay for this job; ``message`` says what to do about it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def key_for_job(*, user, team: Team, provider: Provider) -> ProviderKey | None:
+    """The one rule for which key pays, used when a job is submitted and when it is retried.
+
+    None for providers that need no key. Otherwise the key ``resolve_key`` picks, refused with
+    ``NoUsableKey`` when there is none or when the API already rejected it.
+    """
+    if not provider.needs_key:
+        return None
+    key = resolve_key(user=user, team=team)
+    if key is None:
+        raise NoUsableKey(
+            "Cloud models need an AI/ML API key: add yours in Settings, or pick the local engine."
+        )
+    if key.status == ProviderKey.Status.INVALID:
+        raise NoUsableKey(
+            f"The AI/ML API rejected the {key.owner_label} key ••••{key.last4} — update it in Settings "
+            "(and check it there), or pick the local engine."
+        )
+    return key
 
 
 def mark_key_invalid(*, key_id, message: str) -> None:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from ..models import Profile, Team
-from ..providers import all_models
+from ..providers import all_models, get_provider
 from ..providers.base import ModelSpec
+from .keys import resolve_key
 
 # Multilingual first: a default must not turn German speech into English gibberish.
 LOCAL_PREFERENCE = ("local/whisper-base", "local/whisper-tiny.en")
 
 
+def _keyless(spec: ModelSpec) -> bool:
+    return not get_provider(spec.provider).needs_key
+
+
 def default_local_model(specs: list[ModelSpec]) -> str:
-    local = [spec.id for spec in specs if spec.provider == "local"]
+    local = [spec.id for spec in specs if _keyless(spec)]
     return next((model_id for model_id in LOCAL_PREFERENCE if model_id in local), local[0] if local else "")
 
 
@@ -21,14 +26,12 @@ def default_model_for(*, user, team: Team | None) -> str:
     Without a usable cloud key (own or the team's) a cloud model would only fail at submission,
     so a user without one gets the local engine even if they picked a cloud model before.
     """
-    from .keys import resolve_key
-
     specs = all_models()
     by_id = {spec.id: spec for spec in specs}
     last = Profile.objects.filter(user=user).values_list("last_model", flat=True).first() or ""
     chosen = by_id.get(last)
     if chosen is not None:
-        if chosen.provider == "local":
+        if _keyless(chosen):
             return chosen.id
         if team is not None and resolve_key(user=user, team=team) is not None:
             return chosen.id

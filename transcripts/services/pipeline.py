@@ -1,10 +1,10 @@
 """Driving jobs through the state machine: the rules every task and view calls.
 
-Cloud jobs are advanced by one poller run at a time (``run_poller``): it loops over the jobs
-whose ``next_action_at`` is due and advances each on a small thread pool — one create call or one
-poll — so hundreds of in-flight jobs share one worker and nobody sleeps per job. Local jobs run
-to the end in the inference cluster (``run_local_job``). ``sweep_jobs`` (scheduled every minute)
-finds what a dead worker or a lost Redis task left behind.
+Remote (cloud) jobs are advanced one step at a time by the poller (``services.poller``), which
+calls ``advance_job``: one create call or one poll. Other providers' jobs run to the end in their
+own cluster (``run_job``). Providers never write job rows: they report through ``JobReports``
+and return an outcome, and this module does every write. ``services.sweep`` settles what dead
+workers and lost tasks left behind.
 """
 
 from __future__ import annotations
@@ -24,17 +24,22 @@ from ..providers import get_provider
 from ..providers.base import (
     Finished,
     KeyRejected,
-    OutcomeUnknown,
+    NoEvents,
+    Outcome,
     Pending,
     ProviderError,
     Submitted,
     TransientError,
 )
+from .dispatch import dispatch
+from .keys import key_for_job, mark_key_invalid
 from .lifecycle import claim, release, transition
 
 log = logging.getLogger(__name__)
 S = JobState
 STEP_LEASE_SECONDS = 30
+RETRYABLE_STATES = (S.FAILED, S.CANCELLED)
+RUN_LEASE_SECONDS = 120  # a run-to-the-end job's lease; each progress report renews it
 
 
 # --- Outcomes shared by both providers ------------------------------------------------------
@@ -66,12 +71,19 @@ def cancel_job(*, job: Job) -> bool:
     return transition(job_id=job.pk, to=S.CANCELLED, only_from=ACTIVE_STATES, error_code="", error_message="")
 
 
-def retry_job(*, job: Job) -> bool:
-    """Run a failed or cancelled job again from the start (a new remote generation for cloud jobs)."""
+def retry_job(*, job: Job, by) -> bool:
+    """Run a failed or cancelled job again from the start (a new remote generation for cloud jobs).
+
+    The key that pays is chosen again for ``by`` (who pressed Retry), exactly as at submission:
+    a key removed or replaced since is never reused. Raises ``NoUsableKey`` when there is none.
+    """
+    if job.state not in RETRYABLE_STATES:
+        return False
+    key = key_for_job(user=by, team=job.team, provider=get_provider(job.provider))
     moved = transition(
         job_id=job.pk,
         to=S.QUEUED,
-        only_from=[S.FAILED, S.CANCELLED],
+        only_from=RETRYABLE_STATES,
         error_code="",
         error_message="",
         remote_id="",
@@ -81,7 +93,10 @@ def retry_job(*, job: Job) -> bool:
         submitted_at=None,
         started_at=None,
         finished_at=None,
-        deadline_at=timezone.now() + timedelta(seconds=settings.STT_JOB_DEADLINE_SECONDS),
+        key=key,
+        key_owner=key.owner_label if key else "",
+        key_last4=key.last4 if key else "",
+        deadline_at=deadline_for(provider=job.provider),
         next_action_at=timezone.now(),
     )
     if moved:
@@ -89,21 +104,11 @@ def retry_job(*, job: Job) -> bool:
     return moved
 
 
-def dispatch(*, job_id, provider: str) -> None:
-    """Hand a queued job to the workers that run its provider (after the current transaction)."""
-    from django_q.tasks import async_task
-
-    if provider == Job.Provider.LOCAL:
-        Job.objects.filter(pk=job_id).update(next_action_at=timezone.now() + timedelta(minutes=10))
-        transaction.on_commit(
-            lambda: async_task(
-                "transcripts.tasks.run_local_job", str(job_id), cluster=settings.INFERENCE_CLUSTER
-            )
-        )
-    else:
-        from .poller import ensure_poller
-
-        transaction.on_commit(ensure_poller)
+def deadline_for(*, provider: str):
+    """Remote jobs must finish within the vendor deadline; a local recording simply takes longer."""
+    if not get_provider(provider).remote:
+        return None
+    return timezone.now() + timedelta(seconds=settings.STT_JOB_DEADLINE_SECONDS)
 
 
 # --- Cloud: one step per job ----------------------------------------------------------------
@@ -119,12 +124,17 @@ def _poll_interval(polls: int) -> float:
     return min(settings.STT_POLL_MAX_INTERVAL, settings.STT_POLL_FIRST_DELAY * 1.5**polls)
 
 
-def _fail_for_error(job: Job, error: ProviderError) -> None:
-    if isinstance(error, KeyRejected) and job.key_id:
-        from .keys import mark_key_invalid
-
-        mark_key_invalid(key_id=job.key_id, message=error.message)
-    fail_job(job_id=job.pk, code=error.code, message=error.message)
+def _step(job: Job, attempt, *, back_to: str) -> Outcome | None:
+    """Run one provider call; map its failure onto the job (retry later, or fail) and return None."""
+    try:
+        return attempt()
+    except TransientError as error:
+        _retry_or_fail(job, error, back_to=back_to)
+    except ProviderError as error:
+        if isinstance(error, KeyRejected) and job.key_id:
+            mark_key_invalid(key_id=job.key_id, message=error.message)
+        fail_job(job_id=job.pk, code=error.code, message=error.message)
+    return None
 
 
 def _retry_or_fail(job: Job, error: TransientError, *, back_to: str) -> None:
@@ -169,17 +179,7 @@ def _submit(job: Job) -> None:
         return
     job.state = S.SUBMITTING
     provider = get_provider(job.provider)
-    try:
-        outcome = provider.start(job)
-    except TransientError as error:
-        _retry_or_fail(job, error, back_to=S.QUEUED)
-        return
-    except OutcomeUnknown as error:
-        fail_job(job_id=job.pk, code=error.code, message=error.message)
-        return
-    except ProviderError as error:
-        _fail_for_error(job, error)
-        return
+    outcome = _step(job, lambda: provider.start(job, events=NoEvents()), back_to=S.QUEUED)
     if isinstance(outcome, Submitted):
         moved = transition(
             job_id=job.pk,
@@ -200,14 +200,7 @@ def _submit(job: Job) -> None:
 
 def _poll(job: Job) -> None:
     provider = get_provider(job.provider)
-    try:
-        outcome = provider.check(job)
-    except TransientError as error:
-        _retry_or_fail(job, error, back_to=S.PROCESSING)
-        return
-    except ProviderError as error:
-        _fail_for_error(job, error)
-        return
+    outcome = _step(job, lambda: provider.check(job), back_to=S.PROCESSING)
     if isinstance(outcome, Finished):
         record_result(job_id=job.pk, transcript=outcome.transcript)
     elif isinstance(outcome, Pending):
@@ -220,29 +213,44 @@ def _poll(job: Job) -> None:
         )
 
 
-# --- Local: run to the end in the inference cluster -----------------------------------------
+# --- Run to the end in the provider's cluster (the local engine) ----------------------------
 
 
-def run_local_job(*, job_id) -> None:
-    """Transcribe a queued local job; the provider reports progress (and renews the lease)."""
+class JobReports:
+    """What a running provider tells the pipeline (``providers.base.JobEvents``), written here."""
+
+    def __init__(self, *, job_id) -> None:
+        self.job_id = job_id
+
+    def progress(self, share: float) -> bool:
+        return report_progress(job_id=self.job_id, progress=share)
+
+    def audio_kept(self, *, name: str, size: int, content_type: str, filename: str) -> None:
+        Job.objects.filter(pk=self.job_id).update(
+            audio=name, size_bytes=size, content_type=content_type[:100], original_filename=filename[:255]
+        )
+
+
+def run_job(*, job_id) -> None:
+    """Run a queued job to the end; the provider reports progress (which renews the lease)."""
     started = transition(
         job_id=job_id,
         to=S.PROCESSING,
         only_from=[S.QUEUED],
         started_at=timezone.now(),
         progress=0.0,
-        lease_until=timezone.now() + timedelta(seconds=120),
+        lease_until=timezone.now() + timedelta(seconds=RUN_LEASE_SECONDS),
     )
     if not started:
         return
     job = Job.objects.select_related("team").get(pk=job_id)
     try:
-        outcome = get_provider(job.provider).start(job)
+        outcome = get_provider(job.provider).start(job, events=JobReports(job_id=job.pk))
     except ProviderError as error:
         fail_job(job_id=job.pk, code=error.code, message=error.message)
         return
     except Exception:
-        log.exception("local job %s crashed", job_id)
+        log.exception("job %s crashed in its engine", job_id)
         fail_job(
             job_id=job.pk, code="engine_error", message="The local engine stopped unexpectedly; try again."
         )
@@ -251,7 +259,7 @@ def run_local_job(*, job_id) -> None:
         record_result(job_id=job.pk, transcript=outcome.transcript)
 
 
-def report_progress(*, job_id, progress: float, heartbeat_seconds: float = 120) -> bool:
+def report_progress(*, job_id, progress: float, heartbeat_seconds: float = RUN_LEASE_SECONDS) -> bool:
     """Save progress and renew the lease; False once the job was cancelled (the engine stops)."""
     return bool(
         Job.objects.filter(pk=job_id, state=S.PROCESSING).update(
@@ -259,47 +267,3 @@ def report_progress(*, job_id, progress: float, heartbeat_seconds: float = 120) 
             lease_until=timezone.now() + timedelta(seconds=heartbeat_seconds),
         )
     )
-
-
-# --- The sweep ------------------------------------------------------------------------------
-
-
-def sweep_jobs() -> dict[str, int]:
-    """Resume or settle what dead workers and lost tasks left behind. Safe to run anywhere, any time."""
-    now = timezone.now()
-    counts = {"unknown_outcome": 0, "requeued_local": 0, "redispatched_local": 0, "deadline": 0}
-    create_window = timedelta(
-        seconds=settings.AIMLAPI_CONNECT_TIMEOUT + settings.AIMLAPI_UPLOAD_READ_TIMEOUT + STEP_LEASE_SECONDS
-    )
-    stuck_submitting = Job.objects.filter(state=S.SUBMITTING, submitted_at__lt=now - create_window)
-    for job_id in stuck_submitting.values_list("pk", flat=True):
-        counts["unknown_outcome"] += fail_job(
-            job_id=job_id,
-            code=OutcomeUnknown.code,
-            message=(
-                "The worker stopped while sending this job to the provider, so we cannot tell whether a "
-                "paid generation was created. Retry to send it again."
-            ),
-        )
-    local = Job.objects.filter(provider=Job.Provider.LOCAL)
-    for job in local.filter(state=S.PROCESSING, lease_until__lt=now):
-        if job.attempts >= 1:
-            counts["requeued_local"] += fail_job(
-                job_id=job.pk, code="engine_error", message="The local engine stopped twice on this file."
-            )
-        elif transition(job_id=job.pk, to=S.QUEUED, only_from=[S.PROCESSING], attempts=job.attempts + 1):
-            dispatch(job_id=job.pk, provider=job.provider)
-            counts["requeued_local"] += 1
-    for job_id in local.filter(state=S.QUEUED, next_action_at__lt=now).values_list("pk", flat=True):
-        dispatch(job_id=job_id, provider=Job.Provider.LOCAL)
-        counts["redispatched_local"] += 1
-    from .poller import cloud_jobs_in_flight, ensure_poller
-
-    cloud_overdue = cloud_jobs_in_flight().filter(deadline_at__lt=now)
-    for job_id in cloud_overdue.values_list("pk", flat=True):
-        counts["deadline"] += fail_job(
-            job_id=job_id, code="deadline", message="The transcription did not finish before its deadline."
-        )
-    if cloud_jobs_in_flight().exists():
-        ensure_poller()
-    return counts

@@ -1,4 +1,7 @@
-"""The cloud poller: one run at a time advances every due cloud job on a small thread pool.
+"""The cloud poller: one run at a time advances every due remote job on a small thread pool.
+
+Nothing imports this module but ``transcripts.tasks``: it sits above the pipeline (whose
+``advance_job`` it calls) and ``dispatch`` (which starts runs of it by task name).
 
 A run holds a short ``Lease`` that it renews on every loop; a worker killed mid-run stops
 renewing, the lease lapses within ``STT_POLLER_LEASE_SECONDS`` and the next ``ensure_poller``
@@ -23,25 +26,12 @@ from django.db import close_old_connections, connections
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from ..models import Job, JobState, Lease
+from ..models import Lease
+from .dispatch import POLLER_LEASE, ensure_poller, remote_jobs_in_flight
 from .lifecycle import release
 from .pipeline import advance_job
 
 log = logging.getLogger(__name__)
-POLLER_LEASE = "cloud-poller"
-
-
-def cloud_jobs_in_flight():
-    return Job.objects.filter(provider=Job.Provider.CLOUD, state__in=[JobState.QUEUED, JobState.PROCESSING])
-
-
-def ensure_poller() -> None:
-    """Start a poller run unless one holds the lease."""
-    from django_q.tasks import async_task
-
-    if Lease.objects.filter(name=POLLER_LEASE, until__gt=timezone.now()).exists():
-        return
-    async_task("transcripts.tasks.run_poller")
 
 
 def _take_lease(*, holder: str, seconds: float) -> bool:
@@ -85,7 +75,7 @@ def _close_pool_connections(pool: ThreadPoolExecutor, threads: int) -> None:
 def _due_job_ids(limit: int) -> list:
     now = timezone.now()
     return list(
-        cloud_jobs_in_flight()
+        remote_jobs_in_flight()
         .filter(next_action_at__lte=now)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .order_by("next_action_at")
@@ -112,14 +102,14 @@ def run_poller(*, run_seconds: float | None = None) -> int:
                     list(pool.map(_advance_quietly, due))
                     steps += len(due)
                     continue
-                next_due = cloud_jobs_in_flight().aggregate(next=Min("next_action_at"))["next"]
-                if next_due is None and not cloud_jobs_in_flight().exists():
+                next_due = remote_jobs_in_flight().aggregate(next=Min("next_action_at"))["next"]
+                if next_due is None and not remote_jobs_in_flight().exists():
                     break
                 wait = 0.5 if next_due is None else (next_due - timezone.now()).total_seconds()
                 time.sleep(min(max(wait, 0.05), 0.5, max(stop_at - time.monotonic(), 0)))
             _close_pool_connections(pool, threads)
     finally:
         Lease.objects.filter(name=POLLER_LEASE, holder=holder).update(until=None)
-    if cloud_jobs_in_flight().exists():
+    if remote_jobs_in_flight().exists():
         ensure_poller()  # chain the next run instead of holding one worker forever
     return steps

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,10 +14,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from ..audio import UnreadableAudio, probe_audio
-from ..models import ApiToken, Job, Membership, Profile, ProviderKey, Team
-from ..providers import find_model
-from ..providers.base import ModelSpec
-from .pipeline import dispatch
+from ..models import ApiToken, Job, Membership, Profile, Team
+from ..providers import find_model, get_provider
+from ..providers.base import ModelSpec, PermanentError
+from ..providers.options import clean_options
+from .dispatch import dispatch
+from .keys import NoUsableKey, key_for_job
+from .pipeline import deadline_for
 
 
 class SubmissionError(ValidationError):
@@ -60,19 +62,14 @@ def _check_url(*, url: str, spec: ModelSpec) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _refuse("url", "Enter an http:// or https:// address of an audio file.")
-    if spec.provider == Job.Provider.LOCAL:
-        from ..safe_fetch import UnsafeURL, validate_public_url
-
-        try:
-            validate_public_url(url)
-        except UnsafeURL as error:
-            raise _refuse("url", error.message) from error
+    try:
+        get_provider(spec.provider).check_url(url)
+    except PermanentError as error:
+        raise _refuse("url", error.message) from error
     return url
 
 
 def _clean_options(*, spec: ModelSpec, options: dict[str, Any]) -> dict[str, Any]:
-    from ..providers.options import clean_options
-
     try:
         return clean_options(spec=spec, raw=options)
     except ValidationError as error:  # callers (form view, API) catch SubmissionError only
@@ -100,22 +97,10 @@ def submit_job(
         raise _refuse("__all__", "Choose a file to upload or enter a URL — one of the two.")
     cleaned_options = _clean_options(spec=spec, options=options or {})
 
-    key = None
-    if spec.provider == Job.Provider.CLOUD:
-        from .keys import resolve_key
-
-        key = resolve_key(user=user, team=team)
-        if key is None:
-            raise _refuse(
-                "model",
-                "Cloud models need an AI/ML API key: add yours in Settings, or pick the local engine.",
-            )
-        if key.status == ProviderKey.Status.INVALID:
-            raise _refuse(
-                "model",
-                f"The AI/ML API rejected the {key.owner_label} key ••••{key.last4} — update it in Settings "
-                "(and check it there), or pick the local engine.",
-            )
+    try:
+        key = key_for_job(user=user, team=team, provider=get_provider(spec.provider))
+    except NoUsableKey as error:
+        raise _refuse("model", error.message) from error
     if upload is not None:
         _check_upload(upload=upload, spec=spec)
     else:
@@ -139,12 +124,7 @@ def submit_job(
         key_last4=key.last4 if key else "",
         api_token=api_token,
         created_at=now,
-        # Local jobs have no vendor deadline: a long recording simply takes longer on the CPU.
-        deadline_at=(
-            now + timedelta(seconds=settings.STT_JOB_DEADLINE_SECONDS)
-            if spec.provider == Job.Provider.CLOUD
-            else None
-        ),
+        deadline_at=deadline_for(provider=spec.provider),
         next_action_at=now,
     )
     if upload is not None:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
@@ -42,16 +43,15 @@ def create_personal_team(*, user) -> Team:
 
 
 def current_team_for(user) -> Team | None:
-    """The team new work goes to: the one the user picked, else their personal team."""
-    profile, _ = Profile.objects.get_or_create(user=user)
-    team = profile.current_team
-    if team is not None and Membership.objects.filter(team=team, user=user).exists():
-        return team
-    team = Team.objects.for_user(user).order_by("-personal", "created_at").first()
-    if team is not None and profile.current_team_id != team.id:
-        profile.current_team = team
-        profile.save(update_fields=["current_team"])
-    return team
+    """The team new work goes to: the one the user picked while they are still in it, else their
+    personal team, else the oldest. One read, never a write: pages call it on every request."""
+    picked = Profile.objects.filter(user=user, current_team=OuterRef("pk"))
+    return (
+        Team.objects.for_user(user)
+        .annotate(picked=Exists(picked))
+        .order_by("-picked", "-personal", "created_at")
+        .first()
+    )
 
 
 def set_current_team(*, user, team: Team) -> None:

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from ..models import Job, JobState, Team
+from ..providers import provider_names
 from ..providers.catalogue import find_cloud_model
 
 PERIODS: dict[str, int | None] = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}
@@ -67,7 +68,9 @@ def usage_report(*, viewer, period: str = DEFAULT_PERIOD, team: Team | None = No
         teams = [team]
     days = PERIODS.get(period, PERIODS[DEFAULT_PERIOD])
     since = timezone.now() - timedelta(days=days) if days else None
-    jobs = Job.objects.filter(team__in=teams, provider=Job.Provider.CLOUD, state=JobState.COMPLETED)
+    jobs = Job.objects.filter(
+        team__in=teams, provider__in=provider_names(needs_key=True), state=JobState.COMPLETED
+    )
     if since is not None:
         jobs = jobs.filter(finished_at__gte=since)
     totals = jobs.aggregate(

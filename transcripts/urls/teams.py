@@ -8,6 +8,8 @@ urlpatterns = [
     path("invitations/<str:token>/", teams.invitation_accept, name="invitation_accept"),
     path("<int:pk>/", teams.team_detail, name="team_detail"),
     path("<int:pk>/invite/", teams.team_invite, name="team_invite"),
+    path("<int:pk>/invitations/", teams.team_invitations, name="team_invitations"),
+    path("<int:pk>/members/count/", teams.team_member_count, name="team_member_count"),
     path(
         "<int:pk>/invitations/<int:invitation_pk>/revoke/",
         teams.invitation_revoke,

@@ -60,8 +60,10 @@ class _LogoutView(auth_views.LogoutView):
 
 
 logout_view = _LogoutView.as_view()
-password_change = auth_views.PasswordChangeView.as_view(extra_context={"nav": "settings"})
-password_change_done = auth_views.PasswordChangeDoneView.as_view(extra_context={"nav": "settings"})
+# Settings pages (settings/_layout.html): the password pages sit under "Account" in the sub-navigation.
+SETTINGS_ACCOUNT = {"nav": "settings", "subnav": "account"}
+password_change = auth_views.PasswordChangeView.as_view(extra_context=SETTINGS_ACCOUNT)
+password_change_done = auth_views.PasswordChangeDoneView.as_view(extra_context=SETTINGS_ACCOUNT)
 password_reset = auth_views.PasswordResetView.as_view(
     email_template_name="registration/password_reset_email.txt",
     subject_template_name="registration/password_reset_subject.txt",

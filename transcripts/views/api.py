@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ..models import ApiToken
 from ..services.api_tokens import authenticate_token
-from ..services.compat_api import ApiRefusal, create_generation, find_generation, generation_body
+from ..services.compat_api import ApiRefusal, find_generation, generation_body, submit_api_request
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -81,7 +81,7 @@ def stt_create(request: HttpRequest) -> JsonResponse:
     try:
         token = _token(request)
         fields, upload = _fields(request)
-        job = create_generation(token=token, fields=fields, upload=upload)
+        job = submit_api_request(token=token, fields=fields, upload=upload)
     except ApiRefusal as refusal:
         return vendor_error(request, refusal.status, refusal.message)
     return JsonResponse({"generation_id": str(job.pk)}, status=201, headers=NO_STORE)

@@ -6,15 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ..context_processors import current_team
 from ..models import Job
-from ..services.teams import current_team_for
 
 RECENT_JOBS = 10
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    team = current_team_for(request.user)
+    team = current_team(request)
     recent = (
         Job.objects.visible_to(request.user)
         .select_related("team", "created_by")

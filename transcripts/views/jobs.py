@@ -17,14 +17,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from ..context_processors import current_team
 from ..forms.transcribe import TranscribeForm
 from ..models import Job, JobState
 from ..providers import find_model
-from ..services.keys import resolve_key
+from ..services.keys import NoUsableKey, resolve_key
 from ..services.model_defaults import default_model_for
 from ..services.pipeline import cancel_job, retry_job
 from ..services.submission import SubmissionError, submit_job
-from ..services.teams import current_team_for
 
 JOB_EVENT = "job-changed"
 
@@ -37,7 +37,7 @@ def _job_for(request: HttpRequest, job_id) -> Job:
 
 @login_required
 def transcribe(request: HttpRequest) -> HttpResponse:
-    team = current_team_for(request.user)
+    team = current_team(request)
     if request.method == "POST":
         form = TranscribeForm(request.POST, request.FILES)
         if form.is_valid():
@@ -134,12 +134,15 @@ def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
 @require_POST
 def job_retry(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_for(request, job_id)
-    if job.provider == Job.Provider.CLOUD and resolve_key(user=request.user, team=job.team) is None:
-        messages.error(request, "Add an AI/ML API key in Settings before retrying a cloud job.")
-    elif retry_job(job=job):
-        messages.success(request, "Queued again.")
+    try:
+        retried = retry_job(job=job, by=request.user)
+    except NoUsableKey as error:
+        messages.error(request, error.message)
     else:
-        messages.warning(request, "Only failed or cancelled jobs can be retried.")
+        if retried:
+            messages.success(request, "Queued again.")
+        else:
+            messages.warning(request, "Only failed or cancelled jobs can be retried.")
     return _after_action(request, job)
 
 

@@ -16,10 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from ..context_processors import current_team
 from ..forms.keys import ProviderKeyForm
 from ..models import Membership, ProviderKey, Role, Team
 from ..services import keys
-from ..services.teams import current_team_for
 
 PAGE = "settings/provider_key.html"
 
@@ -44,7 +44,8 @@ def _card(*, user, team: Team | None, form: ProviderKeyForm | None = None, notic
     }
 
 
-def _page_context(user) -> dict[str, Any]:
+def _page_context(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
     owned = Team.objects.filter(memberships__user=user, memberships__role=Role.OWNER, personal=False)
     memberships = (
         Membership.objects.filter(user=user, team__provider_key__isnull=False)
@@ -57,15 +58,15 @@ def _page_context(user) -> dict[str, Any]:
         "user_card": _card(user=user, team=None),
         "team_cards": [_card(user=user, team=team) for team in owned.order_by("name")],
         "shared_keys": [m.team for m in memberships],
-        **_key_in_use(user),
+        **_key_in_use(request),
     }
 
 
-def _key_in_use(user) -> dict[str, Any]:
-    current = current_team_for(user)
+def _key_in_use(request: HttpRequest) -> dict[str, Any]:
+    current = current_team(request)
     return {
         "current_team": current,
-        "current_key": keys.resolve_key(user=user, team=current) if current else None,
+        "current_key": keys.resolve_key(user=request.user, team=current) if current else None,
     }
 
 
@@ -106,17 +107,17 @@ def _apply(request: HttpRequest, team: Team | None) -> dict[str, Any]:
 @sensitive_post_parameters("secret")
 def provider_key(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, PAGE, _page_context(request.user))
+        return render(request, PAGE, _page_context(request))
     team = _team_from(request)
     card = _apply(request, team)
     if request.htmx:
         # The card, plus an out-of-band update of the "which key pays" line above the cards.
         html = render_to_string(f"{PAGE}#key-card", {"card": card}, request) + render_to_string(
-            f"{PAGE}#key-in-use", {**_key_in_use(request.user), "oob": True}, request
+            f"{PAGE}#key-in-use", {**_key_in_use(request), "oob": True}, request
         )
         return HttpResponse(html)
     if card["form"].errors:
-        context = _page_context(request.user)
+        context = _page_context(request)
         context["user_card" if team is None else "team_cards"] = (
             card if team is None else [card if c["team"] == team else c for c in context["team_cards"]]
         )

@@ -3,6 +3,13 @@
 Access: every team view fetches the team through ``Team.objects.for_user(request.user)``, so a
 team you are not in is a 404 for its page, its fragments and its POST endpoints alike. Whether
 you may *act* (invite, change roles, remove) is the service's call, and its refusal is shown.
+
+Events (htmx): removing a member answers an empty row plus ``team-members-changed``; the member
+count on the page (``#member-count``) hears it and refetches itself from ``team_member_count``.
+Revoking an invitation answers an empty item plus ``team-invitations-changed``; the pending list
+(``#pending-invitations``) refetches itself from ``team_invitations`` (so "No pending invitations"
+appears after the last one). Answers that already are the changed fragment (a role change: its row;
+a new invitation: the whole invite panel) send no event.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +29,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh, trigger_client_event
 
+from ..context_processors import current_team
 from ..forms.teams import InviteForm, RoleForm, TeamForm
 from ..models import Invitation, Membership, Role, Team
 from ..services import teams as team_service
@@ -37,23 +46,33 @@ def _team_for(request: HttpRequest, pk: int) -> Team:
     return get_object_or_404(Team.objects.for_user(request.user), pk=pk)
 
 
+def _announce(response: HttpResponse, event: str, *, team: Team) -> HttpResponse:
+    """Add ``event`` (HX-Trigger), dispatched on <body> where its listeners listen: the form that
+    asked may be out of the page by then (its row removed, or its list refetched meanwhile)."""
+    return trigger_client_event(response, event, {"team": team.pk, "target": "body"})
+
+
 def _member_context(*, team: Team, me: Membership | None) -> dict:
     members = list(team.memberships.select_related("user").order_by("joined_at"))
     for member in members:
         member.editable = team_service.can_manage_member(actor=me, membership=member)
-    return {"members": members, "roles": team_service.assignable_roles(by=me)}
+    return {"members": members, "member_count": len(members), "roles": team_service.assignable_roles(by=me)}
+
+
+def _pending_invitations(request: HttpRequest, *, team: Team) -> list[Invitation]:
+    invitations = list(team_service.pending_invitations(team=team))
+    for invitation in invitations:
+        invitation.url = request.build_absolute_uri(reverse("invitation_accept", args=[invitation.token]))
+    return invitations
 
 
 def _invite_context(request: HttpRequest, *, team: Team, me: Membership | None, form=None) -> dict:
     roles = team_service.assignable_roles(by=me)
-    invitations = list(team_service.pending_invitations(team=team))
-    for invitation in invitations:
-        invitation.url = request.build_absolute_uri(reverse("invitation_accept", args=[invitation.token]))
     return {
         "team": team,
         "me": me,
         "invite_form": form or InviteForm(roles=roles),
-        "invitations": invitations,
+        "invitations": _pending_invitations(request, team=team),
         "invitation_ttl_days": settings.INVITATION_TTL_DAYS,
     }
 
@@ -88,7 +107,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "team": team,
         "me": me,
         "nav": "team",
-        "is_current": team_service.current_team_for(request.user) == team,
+        "is_current": current_team(request) == team,
         **_member_context(team=team, me=me),
     }
     if me.can_manage and not team.personal:  # invite links are secrets: only managers get them
@@ -129,10 +148,7 @@ def team_invite(request: HttpRequest, pk: int) -> HttpResponse:
         "created": created,
         "email_failed": email_failed,
     }
-    response = render(request, "teams/team_detail.html#invite-panel", context)
-    if created is not None:
-        trigger_client_event(response, INVITATIONS_CHANGED, {"team": team.pk})
-    return response
+    return render(request, "teams/team_detail.html#invite-panel", context)
 
 
 def _email_invitation(request: HttpRequest, invitation: Invitation) -> bool:
@@ -157,7 +173,7 @@ def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> Http
         messages.error(request, error.message)
         return redirect("team_detail", pk=team.pk)
     if request.htmx:
-        return trigger_client_event(HttpResponse(""), INVITATIONS_CHANGED, {"team": team.pk})
+        return _announce(HttpResponse(""), INVITATIONS_CHANGED, team=team)
     messages.success(request, "Invitation revoked; its link no longer works.")
     return redirect("team_detail", pk=team.pk)
 
@@ -227,7 +243,7 @@ def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
         messages.error(request, error.message)
         return redirect("team_detail", pk=team.pk)
     if request.htmx:
-        return trigger_client_event(HttpResponse(""), MEMBERS_CHANGED, {"team": team.pk})
+        return _announce(HttpResponse(""), MEMBERS_CHANGED, team=team)
     messages.success(request, f"Removed {member.user.get_username()} from {team.name}.")
     return redirect("team_detail", pk=team.pk)
 
@@ -242,10 +258,29 @@ def _member_row(request: HttpRequest, *, team: Team, member: Membership, error=N
         "row_error": error,
         "saved": saved,
     }
-    response = render(request, "teams/team_detail.html#member-row", context)
-    if saved:
-        trigger_client_event(response, MEMBERS_CHANGED, {"team": team.pk})
-    return response
+    return render(request, "teams/team_detail.html#member-row", context)
+
+
+@login_required
+def team_member_count(request: HttpRequest, pk: int) -> HttpResponse:
+    """The member count pill; the team page refetches it on ``team-members-changed``."""
+    team = _team_for(request, pk)
+    context = {"team": team, "member_count": team.memberships.count()}
+    return render(request, "teams/team_detail.html#member-count", context)
+
+
+@login_required
+def team_invitations(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pending invitations list; the team page refetches it on ``team-invitations-changed``.
+
+    Invite links are secrets, so only those who see them on the page (managers) get the list.
+    """
+    team = _team_for(request, pk)
+    me = team_service.membership_of(team=team, user=request.user)
+    if me is None or not me.can_manage or team.personal:
+        raise PermissionDenied("Only owners and admins see a team's invitations.")
+    context = {"team": team, "invitations": _pending_invitations(request, team=team)}
+    return render(request, "teams/team_detail.html#pending-invitations", context)
 
 
 @login_required

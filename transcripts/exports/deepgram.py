@@ -15,27 +15,11 @@ from datetime import datetime
 from statistics import fmean
 from typing import Any
 
-from .schema import NormalisedTranscript, Segment, Word
+from ..normalise.schema import NormalisedTranscript, Segment, Word
 
 PARAGRAPH_GAP = 2.0  # seconds of silence that start a new paragraph
 PARAGRAPH_MAX_SENTENCES = 6
 _EDGE_PUNCTUATION = re.compile(r"^[^\w]+|[^\w]+$")
-
-
-def from_model(transcript) -> NormalisedTranscript:
-    """A stored ``transcripts.models.Transcript`` back as a ``NormalisedTranscript``."""
-    return NormalisedTranscript(
-        text=transcript.text,
-        segments=[Segment(**segment) for segment in transcript.segments or []],
-        words=[Word(**word) for word in transcript.words or []],
-        language=transcript.language,
-        language_probability=transcript.language_probability,
-        duration=transcript.duration,
-        channels=transcript.channels,
-        insights=transcript.insights or {},
-        usage=transcript.usage or {},
-        raw=transcript.raw or {},
-    )
 
 
 def model_uuid(name: str) -> str:
