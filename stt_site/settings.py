@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "transcripts.middleware.HtmxMessagesMiddleware",  # after both: runs before them on the way out
     "axes.middleware.AxesMiddleware",
 ]
 

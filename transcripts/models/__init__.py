@@ -1,6 +1,7 @@
 """Models, one module per concept. Every owned object belongs to a team and records its creator."""
 
 from .api_tokens import ApiToken
+from .edits import TranscriptEdit
 from .jobs import Job, JobState, Transcript
 from .keys import ProviderKey
 from .leases import Lease
@@ -18,4 +19,5 @@ __all__ = [
     "Role",
     "Team",
     "Transcript",
+    "TranscriptEdit",
 ]

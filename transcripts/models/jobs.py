@@ -127,7 +127,8 @@ class Job(models.Model):
 class Transcript(models.Model):
     """The one normalised transcript, whatever engine or payload shape produced it.
 
-    segments: [{start, end, speaker, channel, text}] in seconds; words: [{text, start, end,
+    segments: [{start, end, speaker, channel, text, edited?}] in seconds, corrections applied
+    (``services.transcript_edits`` keeps each previous version); words: [{text, start, end,
     confidence, speaker, channel}]; insights: summary, topics, intents, sentiment, entities,
     search hits, chapters, highlights when the provider returned them; raw: the payload verbatim.
     """
@@ -139,6 +140,8 @@ class Transcript(models.Model):
     duration = models.FloatField(null=True, blank=True, help_text="Seconds of audio (billed).")
     channels = models.PositiveSmallIntegerField(default=1)
     speakers = models.JSONField(default=list, blank=True)
+    #: Names people gave the speaker labels ({"0": "Alice"}); shown everywhere, exports included.
+    speaker_names = models.JSONField(default=dict, blank=True)
     segments = models.JSONField(default=list, blank=True)
     words = models.JSONField(default=list, blank=True)
     insights = models.JSONField(default=dict, blank=True)

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from ..views import dashboard, jobs
+from ..views import dashboard, job_list, jobs, transcribe
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("search/", dashboard.search, name="search"),
-    path("transcribe/", jobs.transcribe, name="transcribe"),
-    path("transcribe/options/", jobs.transcribe_options, name="transcribe_options"),
-    path("transcripts/", jobs.job_list, name="job_list"),
+    path("transcribe/", transcribe.transcribe, name="transcribe"),
+    path("transcribe/options/", transcribe.transcribe_options, name="transcribe_options"),
+    path("transcripts/", job_list.job_list, name="job_list"),
     path("transcripts/<uuid:job_id>/", jobs.job_detail, name="job_detail"),
     path("transcripts/<uuid:job_id>/status/", jobs.job_status, name="job_status"),
     path("transcripts/<uuid:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),

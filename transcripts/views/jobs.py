@@ -1,4 +1,5 @@
-"""Transcribe and Transcripts pages. Thin views: every rule lives in ``transcripts.services``.
+"""One job: its page, its live status card, its actions and its audio. Thin views: every rule
+lives in ``transcripts.services``.
 
 Access: every job view fetches through ``Job.objects.visible_to(request.user)``, so a job of a
 team you are not in is a 404 whether the page, a fragment or a POST asks for it.
@@ -11,20 +12,15 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import trigger_client_event
 
-from ..context_processors import current_team
-from ..forms.transcribe import TranscribeForm
 from ..models import Job, JobState
 from ..providers import find_model
-from ..services.keys import NoUsableKey, resolve_key
-from ..services.model_defaults import default_model_for
+from ..services.keys import NoUsableKey
 from ..services.pipeline import cancel_job, retry_job
-from ..services.submission import SubmissionError, submit_job
 
 JOB_EVENT = "job-changed"
 
@@ -33,62 +29,6 @@ def _job_for(request: HttpRequest, job_id) -> Job:
     return get_object_or_404(
         Job.objects.visible_to(request.user).select_related("team", "created_by"), pk=job_id
     )
-
-
-@login_required
-def transcribe(request: HttpRequest) -> HttpResponse:
-    team = current_team(request)
-    if request.method == "POST":
-        form = TranscribeForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                job = submit_job(
-                    user=request.user,
-                    team=team,
-                    model_id=form.cleaned_data["model"],
-                    options=form.raw_options(),
-                    upload=form.cleaned_data.get("audio"),
-                    url=form.cleaned_data.get("url") or "",
-                    title=form.cleaned_data.get("title") or "",
-                )
-            except SubmissionError as error:
-                form.add_submission_errors(error)
-            else:
-                messages.success(request, f"“{job.title}” is queued.")
-                if request.htmx:
-                    return HttpResponseClientRedirect(job.get_absolute_url())
-                return redirect(job)
-    else:
-        form = TranscribeForm(model_id=default_model_for(user=request.user, team=team))
-    has_key = team is not None and resolve_key(user=request.user, team=team) is not None
-    template = (
-        "transcripts/transcribe.html#transcribe-form" if request.htmx else "transcripts/transcribe.html"
-    )
-    return render(request, template, {"form": form, "nav": "transcribe", "has_key": has_key, "team": team})
-
-
-@login_required
-@require_GET
-def transcribe_options(request: HttpRequest) -> HttpResponse:
-    """The option fields of one model, swapped in when the model select changes."""
-    spec = find_model(request.GET.get("model", ""))
-    if spec is None:
-        raise Http404("Unknown model")
-    form = TranscribeForm(model_id=spec.id)
-    return render(request, "transcripts/transcribe.html#model-options", {"form": form})
-
-
-@login_required
-def job_list(request: HttpRequest) -> HttpResponse:
-    jobs = Job.objects.visible_to(request.user).select_related("team", "created_by", "transcript")
-    state = request.GET.get("state", "")
-    if state in JobState.values:
-        jobs = jobs.filter(state=state)
-    page = Paginator(jobs.defer("options"), 25).get_page(request.GET.get("page"))
-    template = "transcripts/job_list.html#job-rows" if request.htmx else "transcripts/job_list.html"
-    any_active = any(job.is_active for job in page)
-    context = {"page": page, "nav": "transcripts", "state": state, "any_active": any_active}
-    return render(request, template, context)
 
 
 @login_required
