@@ -52,7 +52,7 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
 def job_status(request: HttpRequest, job_id) -> HttpResponse:
     """The live status card; it stops polling itself once the job is final."""
     job = _job_for(request, job_id)
-    response = render(request, "transcripts/job_detail.html#job-status", {"job": job})
+    response = render(request, "transcripts/_job_status.html", {"job": job})
     if job.is_final and request.GET.get("was") == "active":
         # The page under the card changes once a job ends (transcript, buttons): reload it once.
         trigger_client_event(response, "job-finished", {"id": str(job.pk), "state": job.state})
@@ -89,7 +89,7 @@ def job_retry(request: HttpRequest, job_id) -> HttpResponse:
 def _after_action(request: HttpRequest, job: Job) -> HttpResponse:
     if request.htmx:
         job.refresh_from_db()
-        response = render(request, "transcripts/job_detail.html#job-status", {"job": job})
+        response = render(request, "transcripts/_job_status.html", {"job": job})
         return trigger_client_event(response, JOB_EVENT, {"id": str(job.pk), "state": job.state})
     return redirect(job)
 
