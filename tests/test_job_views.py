@@ -139,3 +139,41 @@ def test_reading_a_page_writes_nothing(client, owner, team, name):
         if not q["sql"].lstrip().upper().startswith(("SELECT", "SAVEPOINT", "RELEASE"))
     ]
     assert writes == []
+
+
+# --- Audio that seeks everywhere: HTTP Range --------------------------------------------------
+
+
+@pytest.fixture
+def with_audio(team, owner):
+    from django.core.files.base import ContentFile
+
+    job = make_completed_job(team=team, user=owner, original_filename="talk.flac")
+    job.audio.save("talk.flac", ContentFile(bytes(range(256)) * 4))  # 1,024 bytes
+    return job
+
+
+def test_a_range_request_gets_206_with_that_slice(owner_client, with_audio):
+    url = reverse("job_audio", args=[with_audio.pk])
+    response = owner_client.get(url, HTTP_RANGE="bytes=100-199")
+    body = b"".join(response.streaming_content)
+    assert response.status_code == 206
+    assert response["Content-Range"] == "bytes 100-199/1024" and response["Content-Length"] == "100"
+    assert body == (bytes(range(256)) * 4)[100:200] and response["Accept-Ranges"] == "bytes"
+    tail = owner_client.get(url, HTTP_RANGE="bytes=-24")
+    assert tail["Content-Range"] == "bytes 1000-1023/1024" and len(b"".join(tail.streaming_content)) == 24
+    open_ended = owner_client.get(url, HTTP_RANGE="bytes=1000-")
+    assert open_ended["Content-Range"] == "bytes 1000-1023/1024"
+
+
+@pytest.mark.parametrize("header", ["bytes=1024-", "bytes=5000-6000", "bytes=300-200", "bytes=-0"])
+def test_an_unsatisfiable_range_is_416(owner_client, with_audio, header):
+    response = owner_client.get(reverse("job_audio", args=[with_audio.pk]), HTTP_RANGE=header)
+    assert response.status_code == 416 and response["Content-Range"] == "bytes */1024"
+
+
+def test_no_range_or_a_foreign_unit_sends_the_whole_file(owner_client, with_audio):
+    for headers in ({}, {"HTTP_RANGE": "items=0-1"}, {"HTTP_RANGE": "bytes=0-1,5-6"}):
+        response = owner_client.get(reverse("job_audio", args=[with_audio.pk]), **headers)
+        assert response.status_code == 200 and len(b"".join(response.streaming_content)) == 1024
+        assert response["Accept-Ranges"] == "bytes" and response["Content-Type"] == "audio/flac"

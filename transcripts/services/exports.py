@@ -53,7 +53,7 @@ class ExportFile:
 
 
 def _stem(job: Job) -> str:
-    return (_UNSAFE_FILENAME.sub("", job.title).strip() or "transcript")[:80]
+    return (" ".join(_UNSAFE_FILENAME.sub("", job.title).split()) or "transcript")[:80]
 
 
 def _facts(job: Job, transcript: Transcript) -> list[tuple[str, str]]:

@@ -31,10 +31,13 @@ def _joined_text(segments: list[dict]) -> str:
     return " ".join(str(segment.get("text") or "").strip() for segment in segments).strip()
 
 
-def _set_segment_text(transcript: Transcript, index: int, text: str) -> str:
+def _set_segment_text(transcript: Transcript, index: int, text: str, *, edited: bool = True) -> str:
     segments = list(transcript.segments or [])
     before = str(segments[index].get("text") or "")
-    segments[index] = {**segments[index], "text": text, "edited": True}
+    segments[index] = {key: value for key, value in segments[index].items() if key != "edited"}
+    segments[index]["text"] = text
+    if edited:
+        segments[index]["edited"] = True
     transcript.segments = segments
     transcript.text = _joined_text(segments)
     transcript.save(update_fields=["segments", "text", "updated_at"])
@@ -96,7 +99,11 @@ def undo_edit(*, edit: TranscriptEdit, by) -> TranscriptEdit:
     if edit.kind == TranscriptEdit.Kind.TEXT:
         if not 0 <= (edit.segment or 0) < len(transcript.segments or []):
             raise EditRefused("This segment no longer exists. Reload the page.")
-        current = _set_segment_text(transcript, edit.segment, edit.before)
+        first = transcript.edits.filter(kind=TranscriptEdit.Kind.TEXT, segment=edit.segment).earliest(
+            "created_at", "id"
+        )
+        # Back to what the model wrote: the segment no longer counts as corrected.
+        current = _set_segment_text(transcript, edit.segment, edit.before, edited=edit.before != first.before)
         after = edit.before
     else:
         names = dict(transcript.speaker_names or {})

@@ -49,10 +49,15 @@ class ShownSegment:
     text: str
     speaker: str  # the label ("0", "A", "Channel 1")
     speaker_name: str
+    speaker_number: int  # 0, 1, 2… in order of first appearance (the colour of the speaker's chip)
     channel: int
     edited: bool = False
     speaker_changed: bool = True  # the first segment of a speaker's turn shows the name
     words: list[ShownWord] = field(default_factory=list)
+
+    @property
+    def channel_label(self) -> str:
+        return f"Channel {self.channel + 1}"
 
 
 def _bare(text: str) -> str:
@@ -90,9 +95,11 @@ def shown_segments(transcript: Transcript) -> list[ShownSegment]:
     by_channel = _words_by_channel(transcript.words or [])
     starts = {channel: [w["start"] for w in words] for channel, words in by_channel.items()}
     shown: list[ShownSegment] = []
+    numbers: dict[str, int] = {}
     for index, segment in enumerate(transcript.segments or []):
         channel = int(segment.get("channel") or 0)
         key = speaker_key(segment)
+        numbers.setdefault(key, len(numbers))
         previous = shown[-1] if shown else None
         shown.append(
             ShownSegment(
@@ -102,6 +109,7 @@ def shown_segments(transcript: Transcript) -> list[ShownSegment]:
                 text=str(segment.get("text") or ""),
                 speaker=key,
                 speaker_name=speaker_name(key, names),
+                speaker_number=numbers[key],
                 channel=channel,
                 edited=bool(segment.get("edited")),
                 speaker_changed=previous is None or (previous.speaker, previous.channel) != (key, channel),

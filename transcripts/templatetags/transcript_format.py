@@ -1,6 +1,7 @@
 from django import template
 
 from .. import providers
+from ..services.transcript_view import default_speaker_name
 
 register = template.Library()
 
@@ -20,3 +21,33 @@ def timestamp(seconds) -> str:
 def provider_label(name: str) -> str:
     """A job's provider as people call it ("AI/ML API", "Local engine")."""
     return providers.provider_label(name)
+
+
+@register.filter
+def get_item(mapping, key):
+    """``{{ edits|get_item:segment.index }}``: a dict lookup by a variable key."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def seconds(value) -> str:
+    """A time for data attributes and links: 83.5 -> "83.50" (no locale formatting)."""
+    return "" if value in (None, "") else f"{float(value):.2f}"
+
+
+SPEAKER_COLOURS = 6
+
+
+@register.filter
+def speaker_colour(number) -> int:
+    """The colour of a speaker's chip (.speaker-0 … .speaker-5), by order of appearance."""
+    try:
+        return int(number) % SPEAKER_COLOURS
+    except (TypeError, ValueError):
+        return 0
+
+
+@register.filter
+def default_speaker(label: str) -> str:
+    """A speaker label as shown before anyone named it: "0" -> "Speaker 0"."""
+    return default_speaker_name(str(label))

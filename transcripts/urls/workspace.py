@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import dashboard, job_list, jobs, transcribe
+from ..views import dashboard, job_list, jobs, transcribe, transcript
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -13,4 +13,13 @@ urlpatterns = [
     path("transcripts/<uuid:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),
     path("transcripts/<uuid:job_id>/retry/", jobs.job_retry, name="job_retry"),
     path("transcripts/<uuid:job_id>/audio/", jobs.job_audio, name="job_audio"),
+    path("transcripts/<uuid:job_id>/rename/", jobs.job_rename, name="job_rename"),
+    path("transcripts/<uuid:job_id>/delete/", jobs.job_delete, name="job_delete"),
+    path("transcripts/<uuid:job_id>/move/", jobs.job_move, name="job_move"),
+    path("transcripts/<uuid:job_id>/segments/", transcript.segments, name="transcript_segments"),
+    path("transcripts/<uuid:job_id>/segments/<int:index>/", transcript.segment, name="transcript_segment"),
+    path("transcripts/<uuid:job_id>/edits/", transcript.edit_history, name="transcript_history"),
+    path("transcripts/<uuid:job_id>/edits/<int:edit_id>/undo/", transcript.undo, name="transcript_undo"),
+    path("transcripts/<uuid:job_id>/speakers/", transcript.speakers, name="transcript_speakers"),
+    path("transcripts/<uuid:job_id>/export/", transcript.export, name="transcript_export"),
 ]

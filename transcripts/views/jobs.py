@@ -12,39 +12,71 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from ..models import Job, JobState
-from ..providers import find_model
+from ..models import Job, JobState, Team, Transcript
+from ..services.exports import FORMATS
+from ..services.job_actions import JobActionRefused, delete_job, may_manage, move_job, rename_job
 from ..services.keys import NoUsableKey
 from ..services.pipeline import cancel_job, retry_job
+from ..services.transcript_edits import history, latest_edits
+from ..services.transcript_view import shown_segments, speakers_of
+from .access import job_for
+from .ranges import ranged_file_response
 
 JOB_EVENT = "job-changed"
 
 
-def _job_for(request: HttpRequest, job_id) -> Job:
-    return get_object_or_404(
-        Job.objects.visible_to(request.user).select_related("team", "created_by"), pk=job_id
-    )
+_job_for = job_for
+
+
+def _moment(request: HttpRequest) -> float | None:
+    """``?t=83.5`` (seconds), the moment a shared link points at; None when absent or nonsense."""
+    try:
+        seconds = float(request.GET.get("t", ""))
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < 10**7 else None
+
+
+def _audio_url(job: Job) -> str:
+    if job.audio:
+        return reverse("job_audio", args=[job.pk])
+    # A cloud URL job never downloads the audio here: the player plays the original address.
+    return job.source_url if job.source == Job.Source.URL else ""
 
 
 @login_required
 def job_detail(request: HttpRequest, job_id) -> HttpResponse:
-    job = _job_for(request, job_id)
-    transcript = getattr(job, "transcript", None) if job.state == JobState.COMPLETED else None
-    context = {
-        "job": job,
-        "transcript": transcript,
-        "spec": find_model(job.model),
-        "nav": "transcripts",
-        # Channel labels only help when the channels were transcribed separately.
-        "per_channel": transcript is not None
-        and len({segment.get("channel", 0) for segment in transcript.segments}) > 1,
-    }
-    return render(request, "transcripts/job_detail.html", context)
+    job = job_for(request, job_id)
+    transcript = Transcript.objects.filter(job=job).first() if job.state == JobState.COMPLETED else None
+    moment = _moment(request)
+    context = {"job": job, "transcript": transcript, "nav": "transcripts", "moment": moment}
+    if transcript is not None:
+        segments = shown_segments(transcript)
+        context.update(
+            segments=segments,
+            current_index=next(
+                (seg.index for seg in segments if moment is not None and (seg.end or 0) >= moment), None
+            ),
+            speakers=speakers_of(transcript),
+            undoable=latest_edits(transcript=transcript),
+            edits=history(transcript=transcript),
+            formats=FORMATS.values(),
+            audio_url=_audio_url(job),
+            per_channel=len({segment.channel for segment in segments}) > 1,
+            insights=transcript.insights or {},
+        )
+    context.update(
+        may_manage=may_manage(user=request.user, job=job),
+        other_teams=Team.objects.for_user(request.user).exclude(pk=job.team_id).order_by("-personal", "name"),
+    )
+    template = "transcripts/job_detail.html#transcript" if request.htmx else "transcripts/job_detail.html"
+    return render(request, template, context)
 
 
 @login_required
@@ -96,21 +128,24 @@ def _after_action(request: HttpRequest, job: Job) -> HttpResponse:
 
 @login_required
 @require_GET
-def job_audio(request: HttpRequest, job_id) -> FileResponse:
-    """The uploaded audio, for the player and for download. Never served as HTML."""
-    job = _job_for(request, job_id)
+def job_audio(request: HttpRequest, job_id) -> HttpResponse:
+    """The stored audio, for the player (HTTP Range: seek anywhere) and for download. Never HTML."""
+    job = job_for(request, job_id)
     if not job.audio:
         raise Http404("No stored audio for this job")
     try:
         handle = job.audio.open("rb")
+        size = job.audio.size
     except (FileNotFoundError, ValidationError) as error:
         raise Http404("The audio file is missing") from error
     guessed, _ = mimetypes.guess_type(job.original_filename or job.audio.name)
     content_type = (
         guessed if guessed and guessed.split("/")[0] in ("audio", "video") else "application/octet-stream"
     )
-    response = FileResponse(
+    response = ranged_file_response(
+        request,
         handle,
+        size=size,
         content_type=content_type,
         as_attachment=request.GET.get("download") == "1",
         filename=job.original_filename or job.audio.name.rsplit("/", 1)[-1],
@@ -118,3 +153,59 @@ def job_audio(request: HttpRequest, job_id) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+# --- Rename, delete, move ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_rename(request: HttpRequest, job_id) -> HttpResponse:
+    """GET (htmx): the title's inline form, or the title again (``?cancel=1``). POST: save it."""
+    job = job_for(request, job_id)
+    context = {"job": job, "renaming": request.method == "GET" and request.GET.get("cancel") != "1"}
+    if request.method == "POST":
+        try:
+            rename_job(job=job, title=request.POST.get("title", ""), by=request.user)
+        except JobActionRefused as refusal:
+            context.update(renaming=True, error=refusal.message)
+            return render(request, "transcripts/job_detail.html#job-title", context, status=422)
+        if not request.htmx:
+            messages.success(request, "Renamed.")
+            return redirect(job)
+    if not request.htmx:
+        return redirect(job)
+    return render(request, "transcripts/job_detail.html#job-title", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_delete(request: HttpRequest, job_id) -> HttpResponse:
+    """GET: a confirmation page (works with no JavaScript). POST: delete the job and its audio."""
+    job = job_for(request, job_id)
+    if request.method == "GET":
+        return render(request, "transcripts/job_delete.html", {"job": job, "nav": "transcripts"})
+    try:
+        delete_job(job=job, by=request.user)
+    except JobActionRefused as refusal:
+        messages.error(request, refusal.message)
+        return redirect(job)
+    messages.success(request, f"Deleted “{job.title}” and its audio.")
+    return redirect("job_list")
+
+
+@login_required
+@require_POST
+def job_move(request: HttpRequest, job_id) -> HttpResponse:
+    job = job_for(request, job_id)
+    team = Team.objects.for_user(request.user).filter(pk=request.POST.get("team") or 0).first()
+    if team is None:
+        messages.error(request, "Choose one of your teams.")
+        return redirect(job)
+    try:
+        move_job(job=job, team=team, by=request.user)
+    except JobActionRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"Moved to {team.name}. Its members can see it now.")
+    return redirect(job)
