@@ -1,6 +1,7 @@
 // Messages (templates/includes/messages.html): a dismiss button on each; success and info
 // messages fade after a while, errors and warnings stay until dismissed. Works for messages that
-// arrive later out of band (htmx) too.
+// arrive later out of band (htmx) too. When a job finishes (the status card's job-finished event)
+// the success and info messages about it go.
 (function () {
   "use strict";
   const FADE_AFTER_MS = 8000;
@@ -28,6 +29,10 @@
   document.addEventListener("click", function (event) {
     const close = event.target.closest(".message-close");
     if (close) dismiss(close.closest("[data-message]"));
+  });
+  // "… is queued." is stale once the job has finished: the page now shows what happened.
+  document.body.addEventListener("job-finished", function () {
+    document.querySelectorAll("[data-message].success, [data-message].info").forEach(dismiss);
   });
   document.addEventListener("DOMContentLoaded", function () { prepare(document); });
   document.addEventListener("htmx:oobAfterSwap", function () { prepare(document); });

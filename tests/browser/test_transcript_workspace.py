@@ -49,8 +49,10 @@ def test_listen_read_along_correct_and_export(page, owner, password, log_in):
         page.get_by_role("button", name="Start transcription").click()
         page.wait_for_url("**/transcripts/*/")
         page.evaluate("window.notReloaded = true")
+        expect(page.locator(".message.success")).to_contain_text("is queued")
         page.locator(".w", has_text="country").first.wait_for(timeout=90_000)
     assert page.evaluate("window.notReloaded === true"), "the transcript arrived without a reload"
+    expect(page.locator(".message")).to_have_count(0)  # "… is queued." went when the job finished
     job_url = page.url
 
     # Read along: a plain click on a word plays from that word.
