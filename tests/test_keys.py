@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from tests.fake_aimlapi import GOOD_KEY, fake_aimlapi_fixture  # noqa: F401
 from transcripts import crypto
-from transcripts.models import ProviderKey
+from transcripts.models import ProviderKey, Team
 from transcripts.services.keys import (
     check_key,
     mark_key_invalid,
@@ -23,7 +23,7 @@ from transcripts.services.keys import (
     reveal,
     save_key,
 )
-from transcripts.services.teams import create_team
+from transcripts.services.teams import create_team, set_current_team
 from transcripts.views.settings_key import provider_key
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +242,50 @@ def test_personal_teams_have_no_team_key_card(client, owner):
     page = client.get(reverse("provider_key")).content.decode()
     assert other.personal is False and "Team key · Side project" in page
     assert "Team key · olivia" not in page  # the personal workspace is paid by your own key
+
+
+def key_in_use(client) -> str:
+    html = client.get(reverse("provider_key")).content.decode()
+    line = html.split('<p id="key-in-use"')[1].split("</p>")[0]
+    return " ".join(line.partition(">")[2].split())
+
+
+def test_the_which_key_pays_line_reads_as_a_sentence(client, owner, teammate, team):
+    for user in (owner, teammate):
+        set_current_team(user=user, team=team)
+    client.force_login(teammate)  # a member: the team's owners set its key
+    assert key_in_use(client) == (
+        "There is no key yet for cloud jobs in <strong>Acme Research</strong>: add your own key below, "
+        "or ask a team owner to add one for the team."
+    )
+    client.force_login(owner)  # an owner can add the team key on this very page
+    assert key_in_use(client) == (
+        "There is no key yet for cloud jobs in <strong>Acme Research</strong>: add your own key below, "
+        "or a team key for everyone in it."
+    )
+    save_key(team=team, secret=TEAM_SECRET, by=owner)
+    client.force_login(teammate)
+    assert key_in_use(client) == (
+        "Your cloud jobs in <strong>Acme Research</strong> are paid with the team key "
+        '<span class="mono">••••7777</span>.'
+    )
+    mark_key_invalid(key_id=ProviderKey.objects.get(team=team).pk, message="Rejected.")
+    assert key_in_use(client) == (
+        "Your cloud jobs in <strong>Acme Research</strong> would be paid with the team key "
+        '<span class="mono">••••7777</span>, but the AI/ML API rejected it: add your own key below, '
+        "or ask a team owner to replace it."
+    )
+    save_key(user=teammate, secret=SECRET, by=teammate)
+    assert key_in_use(client) == (
+        "Your cloud jobs in <strong>Acme Research</strong> are paid with your key "
+        '<span class="mono">••••WXYZ</span>.'
+    )
+
+
+def test_the_personal_workspace_is_named_as_such(client):
+    user = get_user_model().objects.create_user("nadia", "nadia@example.com", "x-very-long-password-1")
+    assert Team.objects.get(memberships__user=user).personal  # made with the account
+    client.force_login(user)
+    line = key_in_use(client)
+    assert line == "There is no key yet for cloud jobs in your personal workspace: add your key below."
+    assert "nadia" not in line

@@ -1,5 +1,6 @@
 """Usage: seconds of cloud audio per user, team, model and key — only for the viewer's teams."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -73,8 +74,16 @@ def test_nobody_sees_usage_of_teams_they_are_not_in(usage_data, owner, outsider,
 
 def test_the_usage_page(usage_data, owner_client):
     html = owner_client.get(reverse("usage")).content.decode()
-    assert "12 min 00 s" in html and "Acme Research" in html and "••••7777" in html
+    assert "12 min 01 s" in html and "Acme Research" in html and "••••7777" in html
     assert "oscar" not in html and "9999" not in html
+
+
+def test_the_total_is_shown_once_as_a_duration(usage_data, owner_client):
+    html = owner_client.get(reverse("usage")).content.decode()
+    totals = html.split('class="facts usage-totals"')[1].split("</dl>")[0]
+    assert re.findall(r"<dt>([^<]+)</dt>", totals) == ["Audio transcribed", "Completed jobs"]
+    assert 'data-testid="total-duration" title="720.5 seconds">12 min 01 s</dd>' in totals
+    assert "<dd>2</dd>" in totals
 
 
 def test_the_page_ignores_a_team_the_viewer_is_not_in(usage_data, client, outsider, team):
@@ -84,12 +93,36 @@ def test_the_page_ignores_a_team_the_viewer_is_not_in(usage_data, client, outsid
 
 
 def test_an_empty_report(owner_client):
-    html = owner_client.get(reverse("usage"), {"period": "bogus"}).content.decode()
-    assert "No completed cloud jobs" in html
+    html = " ".join(owner_client.get(reverse("usage"), {"period": "bogus"}).content.decode().split())
+    assert "No completed cloud jobs in the last 30 days" in html
+    assert 'href="?period=all">Show all time</a>' in html
+    assert f'href="{reverse("transcribe")}">Transcribe a recording</a>' in html
+    assert "total-duration" not in html and "0 s" not in html and "Completed jobs" not in html
+
+
+def test_an_empty_report_of_all_time_for_one_team(owner_client, team):
+    html = " ".join(
+        owner_client.get(reverse("usage"), {"period": "all", "team": team.pk}).content.decode().split()
+    )
+    assert "No completed cloud jobs yet" in html and "Once cloud jobs finish" in html
+    assert "in <strong>Acme Research</strong>" in html  # the report says whose it is
+    assert "Show all time" not in html
 
 
 @pytest.mark.parametrize(
-    "seconds, text", [(0, "0 s"), (12.4, "12 s"), (95, "1 min 35 s"), (3725.4, "1 h 02 min")]
+    "seconds, text",
+    [
+        (0, "0 s"),
+        (0.2, "< 1 s"),
+        (12.4, "12 s"),
+        (12.5, "13 s"),
+        (59.6, "1 min 00 s"),
+        (95, "1 min 35 s"),
+        (3599.6, "1 h 00 min"),
+        (3725.4, "1 h 02 min"),
+        (3770.6, "1 h 03 min"),
+        (90061, "25 h 01 min"),
+    ],
 )
 def test_format_duration(seconds, text):
     assert format_duration(seconds) == text

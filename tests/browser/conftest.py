@@ -124,8 +124,12 @@ def log_in() -> Callable[[object, str, str], None]:
 
 
 def horizontal_overflow(page) -> int:
-    """Pixels the page is wider than the window: anything above 0 means sideways scrolling."""
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    """Pixels the page is wider than the window: anything above 0 means sideways scrolling.
+
+    Measured against the layout viewport (clientWidth): a phone-mode browser widens
+    ``window.innerWidth`` to whatever overflows, which would always read 0.
+    """
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
 def take_screenshot(page, name: str, *, color_schemes: tuple[str, ...] = ("light",)) -> list[Path]:

@@ -50,7 +50,7 @@ def test_sign_up_create_a_team_invite_and_log_out(page, viewport):
     expect(page.get_by_text("No transcripts yet")).to_be_visible()
     capture(page, f"{shot}-3-dashboard")
 
-    open_nav_link(page, "Team")
+    open_nav_link(page, "Teams")
     expect(page.get_by_role("heading", name="Teams", exact=True)).to_be_visible()
     page.get_by_role("link", name="New team").click()
     page.get_by_label("Team name").fill("Acme Research")

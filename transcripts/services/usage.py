@@ -8,6 +8,7 @@ so usage survives a key being replaced or removed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -124,12 +125,17 @@ def _model_label(model_id: str) -> str:
 
 
 def format_duration(seconds: float) -> str:
-    """3725.4 -> "1 h 02 min", 95 -> "1 min 35 s", 12.4 -> "12 s"."""
-    total = round(seconds or 0)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
+    """The one way usage shows a length of audio: to the nearest minute from an hour up, else to
+    the nearest second (halves up): 3725.4 -> "1 h 02 min", 3770.6 -> "1 h 03 min",
+    95 -> "1 min 35 s", 12.5 -> "13 s", 0.2 -> "< 1 s", 0 -> "0 s"."""
+    seconds = max(float(seconds or 0), 0.0)
+    if 0 < seconds < 0.5:
+        return "< 1 s"
+    total = math.floor(seconds + 0.5)
+    if total >= 3600:  # to the nearest minute
+        hours, minutes = divmod(math.floor(seconds / 60 + 0.5), 60)
         return f"{hours} h {minutes:02d} min"
+    minutes, secs = divmod(total, 60)
     if minutes:
         return f"{minutes} min {secs:02d} s"
     return f"{secs} s"

@@ -63,10 +63,15 @@ def _page_context(request: HttpRequest) -> dict[str, Any]:
 
 
 def _key_in_use(request: HttpRequest) -> dict[str, Any]:
+    """What the "which key pays" line needs: the current team, the key that pays there, and
+    whether the viewer could add a team key (owners of a shared team; the line says so)."""
     current = current_team(request)
     return {
         "current_team": current,
         "current_key": keys.resolve_key(user=request.user, team=current) if current else None,
+        "manages_team_key": current is not None
+        and not current.personal
+        and keys.can_manage_team_key(user=request.user, team=current),
     }
 
 

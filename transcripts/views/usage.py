@@ -32,6 +32,7 @@ def usage(request: HttpRequest) -> HttpResponse:
             "subnav": "usage",
             "report": report,
             "period": period,
+            "period_label": PERIOD_LABELS[period],
             "periods": [(key, PERIOD_LABELS[key]) for key in PERIODS],
             "teams": teams,
             "team": team,
