@@ -25,7 +25,7 @@ def test_sign_up_and_transcribe_with_no_key(page, screenshot, password):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Transcribe").first.click()
     model = page.get_by_label("Model")
     assert model.input_value().startswith("local/"), "the local engine is preselected without a key"
-    page.get_by_label("Audio or video file").set_input_files(str(AUDIO / "jfk.flac"))
+    page.get_by_label("Audio or video files").set_input_files(str(AUDIO / "jfk.flac"))
     page.get_by_label("Title").fill("Inaugural address")
     screenshot(page, "transcribe-form", color_schemes=("light", "dark"))
 

@@ -5,17 +5,28 @@ upload, check it is audio, decode it once, transcribe with the process-wide mode
 through ``events`` (the pipeline saves it, renews the job's lease and answers False once the user
 cancelled) and return ``Finished``. It writes no job row itself.
 
+Progress while the engine works: the engine runs in a thread of its own and only keeps its real
+share (segment ends over the audio's length); this thread (the task's, which owns the database
+connection) reports every ``TICK_SECONDS`` what ``ProgressClock`` shows: the real share, and
+between real reports an estimate from the model's pace (``LocalModel.speed``, then what finished
+jobs of this process measured). The batched pipeline reports nothing until a batch of up to four
+minutes of speech is done, so without the estimate a bar would sit at 0 until the end. Every
+report renews the job's lease, so a busy engine is never taken for dead.
+
 The engine itself (decoding, pipeline choice, progress) is in ``whisper_engine``; the model
-registry and the once-per-process model cache in ``whisper_models``.
+registry and the once-per-process model cache in ``whisper_models``. ``warm_up_in_background``
+loads the preferred models when an inference worker starts (``transcripts.apps``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
@@ -23,14 +34,14 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connections
 
 from ..audio import UnreadableAudio, probe_audio
 from ..normalise.whisper_local import from_faster_whisper
 from ..safe_fetch import FetchCancelled, FetchError, UnsafeURL, fetch_to_file, validate_public_url
 from .base import Finished, JobEvents, ModelSpec, OptionSpec, Pending, PermanentError, Provider
-from .whisper_engine import Progress, transcribe_file
+from .whisper_engine import SAMPLE_RATE, EngineResult, Progress, transcribe_file
 from .whisper_models import (
+    PREFERRED_KEYS,
     LocalModel,
     ModelUnavailable,
     engine_version,
@@ -46,7 +57,8 @@ log = logging.getLogger(__name__)
 
 GROUP = "Local engine (no key needed)"
 CANCELLED = Pending(status="cancelled")
-HEARTBEAT_SECONDS = 30.0  # the job's lease is 120 s
+TICK_SECONDS = 1.0  # how often the bar may move while the engine works (each move is one UPDATE)
+HEARTBEAT_SECONDS = 30.0  # a report at least this often even if nothing moved: the lease is 120 s
 
 # Voice-activity filtering is on unless this is ticked: a checkbox can only switch a default-off flag.
 _SILENCE_HELP = (
@@ -88,8 +100,9 @@ MULTILINGUAL_OPTIONS: tuple[OptionSpec, ...] = (
         "task",
         "enum",
         "Task",
-        "“translate” writes English text whatever language is spoken.",
+        "“Translate” writes English text whatever language is spoken.",
         choices=("transcribe", "translate"),
+        default="transcribe",
     ),
     OptionSpec(
         "multilingual",
@@ -148,36 +161,122 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class Heartbeat:
-    """Passes the engine's progress on, and repeats the last report from a thread every
-    ``HEARTBEAT_SECONDS`` while the engine is inside one long call (decoding hours of audio, the
-    voice filter, a batch of a large model) and no segment arrives: each report renews the job's
-    lease, and a lapsed lease makes the sweep take the job for dead and run it again."""
+class ProgressClock:
+    """The share of a run the progress bar shows: the engine's real share where it has one, and
+    an estimate from the expected time of the run in between.
 
-    def __init__(self, *, report: Progress, name: str = "job") -> None:
-        self._report = report
-        self.progress = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{name}", daemon=True)
+    ``expect(seconds)`` sets how long the whole run should take (from the clock's start);
+    ``real(share)`` records a real report, which also corrects the pace the estimate assumes. The
+    estimate runs straight towards 80 % of the expected time, then slows down and never passes
+    95 %: a slow run creeps instead of stopping at a full bar. What it shows never goes back.
+    """
 
-    def report(self, share: float) -> bool:
-        self.progress = share
-        return self._report(share)
+    EASE_FROM = 0.8
+    CEILING = 0.95
 
-    def _beat(self) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.started = clock()
+        self.expected: float | None = None
+        self._real, self._real_at = 0.0, self.started
+        self._shown = 0.0
+        self._lock = threading.Lock()
+
+    def expect(self, seconds: float) -> None:
+        with self._lock:
+            self.expected = max(seconds, 0.1)
+
+    def real(self, share: float) -> None:
+        with self._lock:
+            if share > self._real:
+                self._real, self._real_at = share, self._clock()
+
+    def _eased(self, share: float) -> float:
+        if share <= self.EASE_FROM:
+            return share
+        room = self.CEILING - self.EASE_FROM
+        return self.EASE_FROM + room * (1 - math.exp(-(share - self.EASE_FROM) / room))
+
+    def share(self) -> float:
+        with self._lock:
+            estimate = self._real
+            if self.expected is not None:
+                expected = self.expected
+                if self._real >= 0.1:  # the pace so far beats the guess
+                    expected = (self._real_at - self.started) / self._real
+                estimate = self._eased(self._real + (self._clock() - self._real_at) / expected)
+            self._shown = min(max(self._shown, self._real, estimate), 0.99)
+            return self._shown
+
+
+# Seconds of audio per second of work each model managed in this process's last finished runs.
+_paces: dict[str, float] = {}
+STARTUP_SECONDS = 0.5  # decoding and the voice filter before the first audio second is done
+
+
+def expected_seconds(*, model: LocalModel, audio_seconds: float) -> float:
+    return STARTUP_SECONDS + audio_seconds / _paces.get(model.key, model.speed)
+
+
+def record_pace(*, model: LocalModel, audio_seconds: float, seconds: float) -> None:
+    if audio_seconds < 5:  # a few seconds of audio say more about overheads than about the pace
+        return
+    pace = audio_seconds / max(seconds - STARTUP_SECONDS, 0.1)
+    previous = _paces.get(model.key)
+    _paces[model.key] = pace if previous is None else (previous + pace) / 2
+
+
+EngineRun = Callable[[Progress, Callable[[float], None]], EngineResult | None]
+
+
+def run_reporting(*, run: EngineRun, report: Progress, model: LocalModel, name: str) -> EngineResult | None:
+    """Run the engine in a thread of its own and report ``ProgressClock``'s share from this one.
+
+    ``run(on_progress, on_audio)`` is the engine call. ``report(share)`` is the job's progress
+    callback (one UPDATE, which renews the lease); it is called from this thread only, every
+    ``TICK_SECONDS`` when the share moved by a point, and every ``HEARTBEAT_SECONDS`` in any case.
+    Once it answers False (the job was cancelled) the engine stops at its next segment and this
+    returns None. An error in the engine is raised here.
+    """
+    clock = ProgressClock()
+    stop = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def engine_progress(share: float) -> bool:
+        clock.real(share)
+        return not stop.is_set()
+
+    def audio_known(seconds: float) -> None:
+        clock.expect(expected_seconds(model=model, audio_seconds=seconds))
+
+    def work() -> None:
         try:
-            while not self._stop.wait(HEARTBEAT_SECONDS):
-                self._report(self.progress)
-        finally:
-            connections.close_all()  # this thread's own connection
+            outcome["result"] = run(engine_progress, audio_known)
+        except BaseException as error:  # raised again in the task's thread below
+            outcome["error"] = error
 
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._thread.join()
+    engine = threading.Thread(target=work, name=f"engine-{name}", daemon=True)
+    engine.start()
+    cancelled = False
+    reported, reported_at = 0.0, time.monotonic()
+    try:
+        while engine.is_alive():
+            engine.join(TICK_SECONDS)
+            if not engine.is_alive() or cancelled:
+                continue
+            share = clock.share()
+            if share - reported >= 0.01 or time.monotonic() - reported_at >= HEARTBEAT_SECONDS:
+                reported, reported_at = share, time.monotonic()
+                if not report(share):
+                    cancelled = True
+                    stop.set()  # the engine stops at its next segment; wait for it
+    finally:
+        stop.set()  # this thread was interrupted (a task timeout): the engine stops too
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    if cancelled:
+        return None
+    return outcome.get("result")  # type: ignore[return-value]
 
 
 class LocalProvider(Provider):
@@ -202,6 +301,13 @@ class LocalProvider(Provider):
         return f"faster-whisper {engine_version()}"
 
     def start(self, job: Job, *, events: JobEvents) -> Finished | Pending:
+        _jobs_running.set()  # a warm-up still going steps aside: the cores are this job's
+        try:
+            return self._start(job, events=events)
+        finally:
+            _jobs_running.clear()
+
+    def _start(self, job: Job, *, events: JobEvents) -> Finished | Pending:
         local = self._local_model(job)
         options = dict(job.options or {})
         with self._audio_path(job, events) as path:
@@ -215,18 +321,23 @@ class LocalProvider(Provider):
                 model = load_model(local.key)
             except ModelUnavailable as error:
                 raise PermanentError(str(error), code="model_unavailable") from error
-            with Heartbeat(report=events.progress, name=str(job.pk)) as heartbeat:
-                result = transcribe_file(
+
+            def engine_run(on_progress: Progress, on_audio: Callable[[float], None]) -> EngineResult | None:
+                return transcribe_file(
                     model=model,
                     path=path,
                     options=options,
                     multilingual_model=local.multilingual,
                     channels=probed.channels,
-                    on_progress=heartbeat.report,
+                    on_progress=on_progress,
+                    on_audio=on_audio,
                 )
+
+            result = run_reporting(run=engine_run, report=events.progress, model=local, name=str(job.pk))
             if result is None:
                 log.info("local job %s was cancelled while transcribing", job.pk)
                 return CANCELLED
+            record_pace(model=local, audio_seconds=_audio_seconds(result), seconds=result.seconds)
             sha256 = _sha256(path)
         task = options.get("task", "transcribe") if local.multilingual else "transcribe"
         return Finished(
@@ -316,3 +427,58 @@ class LocalProvider(Provider):
             name=job.audio.name, size=size, content_type=content_type, filename=job.original_filename
         )
         return True
+
+
+def _audio_seconds(result: EngineResult) -> float:
+    return sum(run.info.duration or 0.0 for run in result.runs)
+
+
+# --- Warm-up ---------------------------------------------------------------------------------
+
+WARM_UP_SECONDS = 1.0  # of silence: enough to run the encoder, the decoder and the voice filter once
+_jobs_running = threading.Event()  # set while this process runs a job (one at a time per worker)
+
+
+def warm_up(*, keys: tuple[str, ...] = PREFERRED_KEYS) -> list[str]:
+    """Load the installed ones of ``keys`` into this process and run each once on a second of
+    silence (the voice filter's model and the first inference's allocations come with it), so the
+    first job does not wait for it. Returns the keys warmed; a broken model is logged, not raised.
+
+    A job that starts meanwhile has the cores to itself: the warm-up stops before its next step
+    (the job loads what it needs; a load under way is finished, and shared, behind the lock).
+    """
+    import numpy
+
+    installed = {model.key for model in installed_models()}
+    warmed = []
+    silence = numpy.zeros(int(SAMPLE_RATE * WARM_UP_SECONDS), dtype=numpy.float32)
+    for key in keys:
+        if key not in installed:
+            continue
+        began = time.monotonic()
+        try:
+            if _jobs_running.is_set():
+                break
+            model = load_model(key)
+            if _jobs_running.is_set():
+                break
+            segments, _info = model.transcribe(silence, language="en", vad_filter=True, word_timestamps=True)
+            list(segments)
+            segments, _info = model.transcribe(silence, language="en", without_timestamps=True)
+            list(segments)
+        except Exception:  # the job that needs it reports the problem to its user
+            log.exception("warming up local model %s failed", key)
+            continue
+        warmed.append(key)
+        log.info("local model %s is warm (%.1f s)", key, time.monotonic() - began)
+    if len(warmed) < len([key for key in keys if key in installed]):
+        log.info("warm-up stopped early for a job; warm: %s", ", ".join(warmed) or "none")
+    return warmed
+
+
+def warm_up_in_background(*, keys: tuple[str, ...] = PREFERRED_KEYS) -> threading.Thread:
+    """``warm_up`` in a daemon thread: the worker takes tasks meanwhile (a job for a model still
+    loading waits for that one load, behind ``load_model``'s lock, instead of loading it twice)."""
+    thread = threading.Thread(target=warm_up, kwargs={"keys": keys}, name="warm-up", daemon=True)
+    thread.start()
+    return thread

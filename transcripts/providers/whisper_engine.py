@@ -5,6 +5,13 @@ the plain and the batched pipelines take the same time; beyond it the batched on
 several voiced chunks per encoder call and is about twice as fast, with the same word error
 rate. Batching needs the voice-activity filter (it cuts the audio into chunks at pauses), and it
 is also what makes per-chunk language detection work for recordings that switch language.
+
+Progress: every segment reports its end over the audio's length (``on_progress``, cheap: the
+caller keeps the share and writes it on its own schedule). The batched pipeline yields segments
+only when a whole batch (up to eight 30-second chunks, four minutes of speech) is decoded, so a
+shorter recording reports nothing until it is done: ``on_audio`` tells the caller, once decoded,
+how many seconds of audio the run has to get through, from which it estimates the share between
+real reports (``providers/local.py``).
 """
 
 from __future__ import annotations
@@ -24,10 +31,9 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
 BATCHED_MIN_SECONDS = 30.0
 BATCH_SIZE = 8  # 16 was no faster on two cores and took 50% more memory
-PROGRESS_INTERVAL = 0.5  # seconds between progress reports (each is one UPDATE of the job)
 UNREADABLE = "This file has no audio stream we can read."
 
-Progress = Callable[[float], bool]
+Progress = Callable[[float], bool]  # the share done; False stops the run (the job was cancelled)
 
 
 @dataclass
@@ -80,12 +86,19 @@ def transcribe_file(
     multilingual_model: bool,
     channels: int,
     on_progress: Progress,
+    on_audio: Callable[[float], None] | None = None,
 ) -> EngineResult | None:
-    """Transcribe ``path``; None if ``on_progress`` returned False (the job was cancelled)."""
+    """Transcribe ``path``; None if ``on_progress`` returned False (the job was cancelled).
+
+    ``on_audio(seconds)`` is called once the file is decoded, with the seconds of audio this run
+    goes through (the length times the channels transcribed one by one).
+    """
     began = time.monotonic()
     split = bool(options.get("multi_channel")) and channels >= 2
     audio_channels = decode(path, split_stereo=split)
     duration = len(audio_channels[0]) / SAMPLE_RATE
+    if on_audio is not None:
+        on_audio(duration * len(audio_channels))
     vad = not options.get("keep_silence")
     per_chunk_language = (
         multilingual_model and bool(options.get("multilingual")) and not options.get("language")
@@ -101,7 +114,6 @@ def transcribe_file(
         "multilingual": per_chunk_language,
     }
     result = EngineResult(batched=batched, split_channels=split)
-    reported_at = 0.0
     for index, audio in enumerate(audio_channels):
         if batched:
             from faster_whisper import BatchedInferencePipeline
@@ -115,12 +127,10 @@ def transcribe_file(
         result.runs.append(run)
         for segment in segments:
             run.segments.append(segment)
-            if time.monotonic() - reported_at >= PROGRESS_INTERVAL:
-                reported_at = time.monotonic()
-                share = (index + (segment.end / info.duration if info.duration else 0.0)) / len(
-                    audio_channels
-                )
-                if not on_progress(min(share, 0.99)):
-                    return None
+            within = min(segment.end / info.duration, 1.0) if info.duration else 0.0
+            if not on_progress(min((index + within) / len(audio_channels), 0.99)):
+                return None
+        if index + 1 < len(audio_channels) and not on_progress((index + 1) / len(audio_channels)):
+            return None  # a channel is done: its share is real even if its last segment ended early
     result.seconds = time.monotonic() - began
     return result

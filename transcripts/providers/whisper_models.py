@@ -51,6 +51,9 @@ class LocalModel:
     locate: Callable[[], Path]  # returns a loadable directory, assembling/downloading if needed
     available: Callable[[], bool]  # cheap check for listing (no assembly, no download)
     description: str = ""
+    # Seconds of audio per second of work on two CPU cores (docs/BENCHMARKS.md): the progress
+    # estimate's first guess, until a finished job in this process measured the real pace.
+    speed: float = 8.0
 
     @property
     def model_id(self) -> str:
@@ -281,6 +284,7 @@ BUNDLED: tuple[LocalModel, ...] = (
         locate=_tiny_en_dir,
         available=_tiny_en_available,
         description="English only. About 40× real time on two CPU cores.",
+        speed=40.0,
     ),
     LocalModel(
         key="whisper-base",
@@ -289,8 +293,12 @@ BUNDLED: tuple[LocalModel, ...] = (
         locate=assemble_base,
         available=_base_available,
         description="Detects the language, translates to English. About 20× real time on two CPU cores.",
+        speed=20.0,
     ),
 )
+# The order the Transcribe form prefers (multilingual first: a default must not turn German speech
+# into English gibberish) and the inference workers warm up in.
+PREFERRED_KEYS = ("whisper-base", "whisper-tiny.en")
 
 
 def registry() -> list[LocalModel]:
