@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast lint bench-inflight bench-local clean
+.PHONY: run test test-fast lint bench-inflight bench-local bench-polling clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench-inflight: $(VENV)/.dev
 bench-local: $(VENV)/.dev
 	@bash scripts/ensure-system-packages.sh espeak-ng
 	$(PY) bench/local_engine.py
+
+bench-polling: $(VENV)/.dev
+	$(PY) bench/status_polling.py
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache

@@ -191,6 +191,8 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
 INVITATION_TTL_DAYS = env_int("STT_INVITATION_TTL_DAYS", 7)
+# Share links record each opening; the visitor's address only when the operator turns this on.
+STT_SHARE_LOG_IP = env_bool("STT_SHARE_LOG_IP", False)
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.25)

@@ -7,5 +7,6 @@ urlpatterns = [
     path("teams/", include("transcripts.urls.teams")),
     path("settings/", include("transcripts.urls.settings")),
     path("v1/", include("transcripts.urls.api")),
+    path("s/", include("transcripts.urls.sharing")),
     path("", include("transcripts.urls.workspace")),
 ]

@@ -195,9 +195,3 @@ def test_dashboard_lists_recent_jobs_of_my_teams_only(teammate_client, team, own
     html = teammate_client.get(reverse("dashboard")).content.decode()
     assert "Acme standup" in html and "Outsider diary" not in html
     assert "No transcripts yet" not in html
-
-
-def test_search_is_an_honest_placeholder(owner_client):
-    html = owner_client.get(reverse("search")).content.decode()
-    assert "coming soon" in html
-    assert "<input" not in html.split('<main id="main"')[1]

@@ -5,7 +5,9 @@ from .edits import TranscriptEdit
 from .jobs import Job, JobState, Transcript
 from .keys import ProviderKey
 from .leases import Lease
-from .teams import Invitation, Membership, Profile, Role, Team
+from .search import SearchDocument, SearchSegment
+from .sharing import ShareAccess, ShareLink
+from .teams import Invitation, Membership, Profile, Role, Team, Visibility
 
 __all__ = [
     "ApiToken",
@@ -17,7 +19,12 @@ __all__ = [
     "Profile",
     "ProviderKey",
     "Role",
+    "SearchDocument",
+    "SearchSegment",
+    "ShareAccess",
+    "ShareLink",
     "Team",
     "Transcript",
     "TranscriptEdit",
+    "Visibility",
 ]

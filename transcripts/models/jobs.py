@@ -8,6 +8,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from .teams import Visibility
+
 
 class JobState(models.TextChoices):
     """The one job lifecycle; transitions live in ``transcripts.services.lifecycle``."""
@@ -26,10 +28,13 @@ FINAL_STATES = (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED)
 
 class JobQuerySet(models.QuerySet):
     def visible_to(self, user) -> JobQuerySet:
-        """Jobs of every team the user belongs to: the one access rule for job objects."""
+        """THE access rule for job objects: jobs of the user's teams, shared with the whole team or
+        made by the user. Pages, fragments, downloads, the API and search all read through it."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(team__memberships__user=user)
+        return self.filter(team__memberships__user=user).filter(
+            models.Q(visibility=Visibility.TEAM) | models.Q(created_by=user)
+        )
 
     def active(self) -> JobQuerySet:
         return self.filter(state__in=ACTIVE_STATES)
@@ -63,6 +68,8 @@ class Job(models.Model):
     source_url = models.URLField(max_length=2000, blank=True)
     size_bytes = models.BigIntegerField(null=True, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
+
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.TEAM)
 
     provider = models.CharField(max_length=10, choices=Provider.choices)
     model = models.CharField(max_length=80)

@@ -11,6 +11,14 @@ class Role(models.TextChoices):
     OWNER = "owner", "Owner"
     ADMIN = "admin", "Admin"
     MEMBER = "member", "Member"
+    VIEWER = "viewer", "Viewer"
+
+
+class Visibility(models.TextChoices):
+    """Who in a job's team sees it (``Job.objects.visible_to``)."""
+
+    TEAM = "team", "The whole team"
+    PRIVATE = "private", "Only its creator"
 
 
 MANAGER_ROLES = (Role.OWNER, Role.ADMIN)
@@ -35,6 +43,12 @@ class Team(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")
+    default_visibility = models.CharField(
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.TEAM,
+        help_text="Who sees a new transcript of this team; its owners and admins set it.",
+    )
 
     objects = TeamQuerySet.as_manager()
 

@@ -1,7 +1,7 @@
-"""What people do to jobs besides running them: rename, delete, move to another team.
+"""What people do to jobs besides running them: rename, delete, move to another team, and
+choose who in the team sees them.
 
-Who may: anyone who can see a job (``visible_to``) may rename it; deleting or moving it is for
-whoever made it and for the team's owners and admins. Refusals raise ``JobActionRefused``
+Who may is the permissions table (``services.permissions``). Refusals raise ``JobActionRefused``
 with a message for the person who clicked. Bulk actions act on what they may and report the rest.
 """
 
@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..models import Job, Membership, Team
+from ..models import Job, Membership, Role, Team, Visibility
 from ..models.jobs import ACTIVE_STATES
-from ..models.teams import MANAGER_ROLES
+from ..search import index_job
+from .permissions import REFUSALS, Action, can
 from .pipeline import cancel_job
 
 log = logging.getLogger(__name__)
@@ -34,19 +35,20 @@ class BulkResult:
 
 
 def may_manage(*, user, job: Job) -> bool:
-    """Delete or move: the job's creator, or an owner or admin of its team."""
-    if job.created_by_id == user.pk:
-        return True
-    return Membership.objects.filter(team_id=job.team_id, user=user, role__in=MANAGER_ROLES).exists()
+    """Delete or move: the job's creator, or an owner or admin of its team (the table says so)."""
+    return can(user=user, action=Action.DELETE, job=job)
 
 
 def rename_job(*, job: Job, title: str, by) -> Job:
+    if not can(user=by, action=Action.RENAME, job=job):
+        raise JobActionRefused(REFUSALS[Action.RENAME])
     title = " ".join((title or "").split())
     if not title:
         raise JobActionRefused("Give the transcript a title.")
     if len(title) > MAX_TITLE:
         raise JobActionRefused(f"A title can be up to {MAX_TITLE} characters.")
     Job.objects.filter(pk=job.pk).update(title=title)
+    index_job(job_id=job.pk)
     job.title = title
     log.info("job %s renamed by %s", job.pk, by)
     return job
@@ -94,13 +96,16 @@ def delete_job(*, job: Job, by) -> None:
 @transaction.atomic
 def move_jobs(*, jobs: Iterable[Job], team: Team, by) -> BulkResult:
     """Move jobs to ``team`` (the user must be a member of it and may manage each job)."""
-    if not Membership.objects.filter(team=team, user=by).exists():
+    role = Membership.objects.filter(team=team, user=by).values_list("role", flat=True).first()
+    if role is None:
         raise JobActionRefused("You can only move transcripts to a team you belong to.")
+    if role == Role.VIEWER:
+        raise JobActionRefused(f"You are a viewer in {team.name}: you cannot add transcripts to it.")
     result = BulkResult()
     for job in jobs:
         if job.team_id == team.pk:
             continue
-        (result.done if may_manage(user=by, job=job) else result.refused).append(job)
+        (result.done if can(user=by, action=Action.MOVE, job=job) else result.refused).append(job)
     Job.objects.filter(pk__in=[job.pk for job in result.done]).update(team=team)
     for job in result.done:
         job.team = team
@@ -110,3 +115,14 @@ def move_jobs(*, jobs: Iterable[Job], team: Team, by) -> BulkResult:
 def move_job(*, job: Job, team: Team, by) -> None:
     if move_jobs(jobs=[job], team=team, by=by).refused:
         raise JobActionRefused("Only the person who made it or the team's owners and admins can move it.")
+
+
+def set_visibility(*, job: Job, visibility: str, by) -> Job:
+    """Private to its creator, or the whole team: the creator's choice."""
+    if not can(user=by, action=Action.VISIBILITY, job=job):
+        raise JobActionRefused(REFUSALS[Action.VISIBILITY])
+    if visibility not in Visibility.values:
+        raise JobActionRefused("Choose who sees it.")
+    Job.objects.filter(pk=job.pk).update(visibility=visibility)
+    job.visibility = visibility
+    return job

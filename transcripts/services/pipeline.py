@@ -31,6 +31,7 @@ from ..providers.base import (
     Submitted,
     TransientError,
 )
+from ..search import index_job
 from .dispatch import dispatch
 from .keys import key_for_job, mark_key_invalid
 from .lifecycle import claim, release, transition
@@ -53,6 +54,7 @@ def record_result(*, job_id, transcript: NormalisedTranscript) -> bool:
         ):
             return False
         Transcript.objects.update_or_create(job_id=job_id, defaults=transcript.as_model_fields())
+        index_job(job_id=job_id)
     log.info("job %s completed", job_id)
     return True
 

@@ -23,7 +23,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from ..audio import UnreadableAudio, probe_audio
-from ..models import ApiToken, Job, Membership, Profile, ProviderKey, Team
+from ..models import ApiToken, Job, Membership, Profile, ProviderKey, Role, Team
 from ..providers import find_model, get_provider
 from ..providers.base import ModelSpec, PermanentError
 from ..providers.options import clean_options
@@ -96,8 +96,17 @@ def _shared_checks(
     *, user, team: Team, model_id: str, options: dict[str, Any] | None
 ) -> tuple[ModelSpec, dict[str, Any], ProviderKey | None]:
     """What every item of a request shares: the team, the model, its options, the key that pays."""
-    if team is None or not Membership.objects.filter(team=team, user=user).exists():
+    role = (
+        Membership.objects.filter(team=team, user=user).values_list("role", flat=True).first()
+        if team
+        else None
+    )
+    if role is None:
         raise _refuse("__all__", "You are not a member of that team.")
+    if role == Role.VIEWER:
+        raise _refuse(
+            "__all__", f"You are a viewer in {team.name}: switch to a team where you can add transcripts."
+        )
     spec = find_model(model_id)
     if spec is None:
         raise _refuse("model", f"Unknown model “{model_id}”.")
@@ -133,6 +142,7 @@ def submit_job(
     job = Job(
         team=team,
         created_by=user,
+        visibility=team.default_visibility,
         title=_title_for(title=title, upload=upload, url=url),
         source=Job.Source.UPLOAD if upload is not None else Job.Source.URL,
         source_url=url,

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
-from ..models import Invitation, Membership, Profile, Role, Team
+from ..models import Invitation, Job, Membership, Profile, Role, ShareLink, Team, Visibility
 from ..models.teams import MANAGER_ROLES
 
 
@@ -28,8 +28,23 @@ class TeamError(ValidationError):
         self.field = field
 
 
+def _check_name_free(*, name: str, users, except_team: Team | None = None) -> None:
+    """Team names are unique in each person's list, so the switcher is never ambiguous."""
+    clash = Team.objects.filter(memberships__user__in=users, name__iexact=name.strip())
+    if except_team is not None:
+        clash = clash.exclude(pk=except_team.pk)
+    if clash.exists():
+        raise TeamError(
+            f"Someone in this team already has a team called “{name.strip()}”. Pick another name.",
+            field="name",
+        )
+
+
 @transaction.atomic
 def create_team(*, user, name: str, personal: bool = False) -> Team:
+    name = " ".join(name.split())
+    if not personal:
+        _check_name_free(name=name, users=[user])
     team = Team.objects.create(name=name, personal=personal, created_by=user)
     Membership.objects.create(team=team, user=user, role=Role.OWNER)
     return team
@@ -65,12 +80,12 @@ def membership_of(*, team: Team, user) -> Membership | None:
 
 
 def assignable_roles(*, by: Membership | None) -> list[Role]:
-    """Roles this member may hand out: owners any, admins admin or member, members none."""
+    """Roles this member may hand out: owners any, admins admin, member or viewer, others none."""
     if by is None or not by.can_manage:
         return []
     if by.role == Role.OWNER:
-        return [Role.OWNER, Role.ADMIN, Role.MEMBER]
-    return [Role.ADMIN, Role.MEMBER]
+        return [Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER]
+    return [Role.ADMIN, Role.MEMBER, Role.VIEWER]
 
 
 def can_manage_member(*, actor: Membership | None, membership: Membership) -> bool:
@@ -231,3 +246,65 @@ def leave_team(*, team: Team, user) -> None:
         raise TeamError("You are the last owner. Make someone else an owner before you leave.")
     membership.delete()
     Profile.objects.filter(user=user, current_team=team).update(current_team=None)
+
+
+# --- Team settings (owners and admins) -----------------------------------------------------------
+
+
+def _owner(*, team: Team, user, action: str) -> Membership:
+    membership = membership_of(team=team, user=user)
+    if membership is None or membership.role != Role.OWNER:
+        raise TeamError(f"Only the team's owners can {action}.")
+    return membership
+
+
+@transaction.atomic
+def rename_team(*, team: Team, name: str, by) -> Team:
+    _owner(team=team, user=by, action="rename it")
+    name = " ".join((name or "").split())
+    if not name:
+        raise TeamError("Give the team a name.", field="name")
+    if len(name) > 80:
+        raise TeamError("A team name can be up to 80 characters.", field="name")
+    _check_name_free(name=name, users=team.members.all(), except_team=team)
+    team.name = name
+    team.save(update_fields=["name"])
+    return team
+
+
+def set_default_visibility(*, team: Team, visibility: str, by) -> Team:
+    _manager(team=team, user=by, action="choose who sees new transcripts")
+    if visibility not in Visibility.values:
+        raise TeamError("Choose who sees new transcripts.", field="default_visibility")
+    team.default_visibility = visibility
+    team.save(update_fields=["default_visibility"])
+    return team
+
+
+def deletion_summary(*, team: Team) -> dict[str, int]:
+    """What goes with the team, said before anyone confirms."""
+    return {
+        "transcripts": team.jobs.count(),
+        "members": team.memberships.count(),
+        "share_links": ShareLink.objects.live().filter(job__team=team).count(),
+    }
+
+
+@transaction.atomic
+def delete_team(*, team: Team, by, confirm_name: str) -> None:
+    """Delete a team with its transcripts, audio, share links and key (owners, named to confirm)."""
+    _owner(team=team, user=by, action="delete it")
+    if team.personal:
+        raise TeamError("Your personal workspace is yours for good; it cannot be deleted.")
+    if confirm_name.strip() != team.name:
+        raise TeamError("Type the team's name exactly to confirm.", field="confirm_name")
+    audio = [job.audio.name for job in team.jobs.exclude(audio="") if job.audio]
+    storage = Job._meta.get_field("audio").storage
+    Profile.objects.filter(current_team=team).update(current_team=None)
+    team.delete()
+
+    def remove_files() -> None:
+        for name in audio:
+            storage.delete(name)
+
+    transaction.on_commit(remove_files)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..models import Transcript, TranscriptEdit
+from ..search import index_job
 from .transcript_view import default_speaker_name, speaker_key
 
 MAX_SEGMENT_LENGTH = 5000
@@ -58,6 +59,7 @@ def correct_segment(*, transcript: Transcript, index: int, text: str, by) -> Tra
     if str(transcript.segments[index].get("text") or "").strip() == text:
         return None
     before = _set_segment_text(transcript, index, text)
+    index_job(job_id=transcript.job_id)
     return TranscriptEdit.objects.create(
         transcript=transcript, kind=TranscriptEdit.Kind.TEXT, segment=index, before=before, after=text, by=by
     )
@@ -82,6 +84,7 @@ def rename_speaker(*, transcript: Transcript, speaker: str, name: str, by) -> Tr
         names.pop(speaker, None)
     transcript.speaker_names = names
     transcript.save(update_fields=["speaker_names", "updated_at"])
+    index_job(job_id=transcript.job_id)
     return TranscriptEdit.objects.create(
         transcript=transcript,
         kind=TranscriptEdit.Kind.SPEAKER,
@@ -115,6 +118,7 @@ def undo_edit(*, edit: TranscriptEdit, by) -> TranscriptEdit:
         transcript.speaker_names = names
         transcript.save(update_fields=["speaker_names", "updated_at"])
         after = edit.before
+    index_job(job_id=transcript.job_id)
     return TranscriptEdit.objects.create(
         transcript=transcript,
         kind=edit.kind,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import teams
+from ..views import sharing, team_settings, teams
 
 urlpatterns = [
     path("", teams.team_list, name="team_list"),
@@ -19,4 +19,7 @@ urlpatterns = [
     path("<int:pk>/members/<int:membership_pk>/remove/", teams.member_remove, name="member_remove"),
     path("<int:pk>/leave/", teams.team_leave, name="team_leave"),
     path("<int:pk>/switch/", teams.team_switch, name="team_switch"),
+    path("<int:pk>/settings/", team_settings.team_settings, name="team_settings"),
+    path("<int:pk>/delete/", team_settings.team_delete, name="team_delete"),
+    path("<int:pk>/shares/", sharing.team_shares, name="team_shares"),
 ]

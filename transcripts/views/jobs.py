@@ -7,26 +7,26 @@ team you are not in is a 404 whether the page, a fragment or a POST asks for it.
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from ..models import Job, JobState, Team, Transcript
+from ..models import Job, JobState, Team, Transcript, Visibility
 from ..services.exports import FORMATS
-from ..services.job_actions import JobActionRefused, delete_job, may_manage, move_job, rename_job
+from ..services.job_actions import JobActionRefused, delete_job, move_job, rename_job, set_visibility
+from ..services.job_queries import live_version
 from ..services.keys import NoUsableKey
+from ..services.permissions import Action, allowed, require
 from ..services.pipeline import cancel_job, retry_job
+from ..services.sharing import links_of
 from ..services.transcript_edits import history, latest_edits
 from ..services.transcript_view import shown_segments, speakers_of
 from .access import job_for
-from .ranges import ranged_file_response
+from .ranges import audio_response
 
 JOB_EVENT = "job-changed"
 
@@ -72,8 +72,11 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
             insights=transcript.insights or {},
         )
     context.update(
-        may_manage=may_manage(user=request.user, job=job),
+        allowed=(actions := allowed(user=request.user, job=job)),
+        can_edit=Action.EDIT in actions,
         other_teams=Team.objects.for_user(request.user).exclude(pk=job.team_id).order_by("-personal", "name"),
+        visibilities=Visibility.choices,
+        share_links=links_of(job=job) if job.state == JobState.COMPLETED else [],
     )
     template = "transcripts/job_detail.html#transcript" if request.htmx else "transcripts/job_detail.html"
     return render(request, template, context)
@@ -82,9 +85,14 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
 @login_required
 @require_GET
 def job_status(request: HttpRequest, job_id) -> HttpResponse:
-    """The live status card; it stops polling itself once the job is final."""
+    """The live status card (static/js/live.js polls it). A poll sends back the version it shows
+    (``?live=``): while nothing on the card changed the answer is 204 No Content, with no render.
+    Once the job is final the card stops polling and the page hears ``job-finished``."""
     job = _job_for(request, job_id)
-    response = render(request, "transcripts/_job_status.html", {"job": job})
+    version = live_version(job.state, job.progress, job.error_message, job.key_label, job.audio.name)
+    if request.GET.get("live") == version:
+        return HttpResponse(status=204, content_type="text/plain")
+    response = render(request, "transcripts/_job_status.html", {"job": job, "live_version": version})
     if job.is_final and request.GET.get("was") == "active":
         # The page under the card changes once a job ends (transcript, buttons): reload it once.
         trigger_client_event(response, "job-finished", {"id": str(job.pk), "state": job.state})
@@ -95,6 +103,7 @@ def job_status(request: HttpRequest, job_id) -> HttpResponse:
 @require_POST
 def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_for(request, job_id)
+    require(user=request.user, action=Action.RUN, job=job)
     if cancel_job(job=job):
         messages.info(request, "Cancelled. A result the provider sends later will be ignored.")
     else:
@@ -106,6 +115,7 @@ def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
 @require_POST
 def job_retry(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_for(request, job_id)
+    require(user=request.user, action=Action.RUN, job=job)
     try:
         retried = retry_job(job=job, by=request.user)
     except NoUsableKey as error:
@@ -131,28 +141,7 @@ def _after_action(request: HttpRequest, job: Job) -> HttpResponse:
 def job_audio(request: HttpRequest, job_id) -> HttpResponse:
     """The stored audio, for the player (HTTP Range: seek anywhere) and for download. Never HTML."""
     job = job_for(request, job_id)
-    if not job.audio:
-        raise Http404("No stored audio for this job")
-    try:
-        handle = job.audio.open("rb")
-        size = job.audio.size
-    except (FileNotFoundError, ValidationError) as error:
-        raise Http404("The audio file is missing") from error
-    guessed, _ = mimetypes.guess_type(job.original_filename or job.audio.name)
-    content_type = (
-        guessed if guessed and guessed.split("/")[0] in ("audio", "video") else "application/octet-stream"
-    )
-    response = ranged_file_response(
-        request,
-        handle,
-        size=size,
-        content_type=content_type,
-        as_attachment=request.GET.get("download") == "1",
-        filename=job.original_filename or job.audio.name.rsplit("/", 1)[-1],
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return audio_response(request, job, download=request.GET.get("download") == "1")
 
 
 # --- Rename, delete, move ------------------------------------------------------------------------
@@ -163,6 +152,7 @@ def job_audio(request: HttpRequest, job_id) -> HttpResponse:
 def job_rename(request: HttpRequest, job_id) -> HttpResponse:
     """GET (htmx): the title's inline form, or the title again (``?cancel=1``). POST: save it."""
     job = job_for(request, job_id)
+    require(user=request.user, action=Action.RENAME, job=job)
     context = {"job": job, "renaming": request.method == "GET" and request.GET.get("cancel") != "1"}
     if request.method == "POST":
         try:
@@ -183,6 +173,7 @@ def job_rename(request: HttpRequest, job_id) -> HttpResponse:
 def job_delete(request: HttpRequest, job_id) -> HttpResponse:
     """GET: a confirmation page (works with no JavaScript). POST: delete the job and its audio."""
     job = job_for(request, job_id)
+    require(user=request.user, action=Action.DELETE, job=job)
     if request.method == "GET":
         return render(request, "transcripts/job_delete.html", {"job": job, "nav": "transcripts"})
     try:
@@ -198,6 +189,7 @@ def job_delete(request: HttpRequest, job_id) -> HttpResponse:
 @require_POST
 def job_move(request: HttpRequest, job_id) -> HttpResponse:
     job = job_for(request, job_id)
+    require(user=request.user, action=Action.MOVE, job=job)
     team = Team.objects.for_user(request.user).filter(pk=request.POST.get("team") or 0).first()
     if team is None:
         messages.error(request, "Choose one of your teams.")
@@ -208,4 +200,21 @@ def job_move(request: HttpRequest, job_id) -> HttpResponse:
         messages.error(request, refusal.message)
     else:
         messages.success(request, f"Moved to {team.name}. Its members can see it now.")
+    return redirect(job)
+
+
+@login_required
+@require_POST
+def job_visibility(request: HttpRequest, job_id) -> HttpResponse:
+    job = job_for(request, job_id)
+    require(user=request.user, action=Action.VISIBILITY, job=job)
+    try:
+        set_visibility(job=job, visibility=request.POST.get("visibility", ""), by=request.user)
+    except JobActionRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        private = job.visibility == Visibility.PRIVATE
+        messages.success(
+            request, "Only you see it now." if private else f"Everyone in {job.team.name} sees it now."
+        )
     return redirect(job)

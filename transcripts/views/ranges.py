@@ -8,10 +8,12 @@ the whole file is sent, as the RFC allows.
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from typing import IO
 
-from django.http import FileResponse, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
@@ -89,4 +91,30 @@ def ranged_file_response(
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
         response["Content-Length"] = str(last - first + 1)
     response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def audio_response(request, job, *, download: bool) -> HttpResponse:
+    """A job's stored audio for a player (ranges) or as a download; never rendered as a page."""
+    if not job.audio:
+        raise Http404("No stored audio for this job")
+    try:
+        handle = job.audio.open("rb")
+        size = job.audio.size
+    except (FileNotFoundError, ValidationError) as error:
+        raise Http404("The audio file is missing") from error
+    guessed, _ = mimetypes.guess_type(job.original_filename or job.audio.name)
+    content_type = (
+        guessed if guessed and guessed.split("/")[0] in ("audio", "video") else "application/octet-stream"
+    )
+    response = ranged_file_response(
+        request,
+        handle,
+        size=size,
+        content_type=content_type,
+        as_attachment=download,
+        filename=job.original_filename or job.audio.name.rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -21,6 +21,7 @@ from django_htmx.http import trigger_client_event
 
 from ..models import TranscriptEdit
 from ..services.exports import FORMATS, export_transcript, options_from
+from ..services.permissions import Action, can, require
 from ..services.transcript_edits import (
     EditRefused,
     correct_segment,
@@ -33,11 +34,19 @@ from ..services.transcript_view import shown_segments, speakers_of
 from .access import transcript_for
 
 PAGE = "transcripts/job_detail.html"
+
+
+def _can_edit(request: HttpRequest, job) -> bool:
+    return can(user=request.user, action=Action.EDIT, job=job)
+
+
 EDITED = "transcript-edited"
 SPEAKERS_CHANGED = "speakers-changed"
 
 
-def _segment_context(job, transcript, index: int, *, editing: bool = False, error: str = "") -> dict:
+def _segment_context(
+    job, transcript, index: int, *, can_edit: bool, editing: bool = False, error: str = ""
+) -> dict:
     segments = shown_segments(transcript)
     if not 0 <= index < len(segments):
         raise Http404("No such segment.")
@@ -49,6 +58,7 @@ def _segment_context(job, transcript, index: int, *, editing: bool = False, erro
         "undoable": latest_edits(transcript=transcript),
         "editing": editing,
         "error": error,
+        "can_edit": can_edit,
         "per_channel": len({item.channel for item in segments}) > 1,
     }
 
@@ -58,21 +68,35 @@ def _segment_context(job, transcript, index: int, *, editing: bool = False, erro
 def segment(request: HttpRequest, job_id, index: int) -> HttpResponse:
     """GET: the segment (``?edit=1``: its correction form). POST: save the corrected text."""
     job, transcript = transcript_for(request, job_id)
+    if request.method == "GET" and request.GET.get("edit") != "1":
+        return render(
+            request,
+            f"{PAGE}#segment",
+            _segment_context(job, transcript, index, can_edit=_can_edit(request, job)),
+        )
+    require(user=request.user, action=Action.EDIT, job=job)
     if request.method == "GET":
-        context = _segment_context(job, transcript, index, editing=request.GET.get("edit") == "1")
-        return render(request, f"{PAGE}#segment", context)
+        return render(
+            request,
+            f"{PAGE}#segment",
+            _segment_context(job, transcript, index, can_edit=_can_edit(request, job), editing=True),
+        )
     try:
         edit = correct_segment(
             transcript=transcript, index=index, text=request.POST.get("text", ""), by=request.user
         )
     except EditRefused as refusal:
-        context = _segment_context(job, transcript, index, editing=True, error=refusal.message)
+        context = _segment_context(
+            job, transcript, index, can_edit=_can_edit(request, job), editing=True, error=refusal.message
+        )
         return render(request, f"{PAGE}#segment", context, status=422 if request.htmx else 400)
     transcript.refresh_from_db()
     if not request.htmx:
         messages.success(request, "Correction saved." if edit else "Nothing changed.")
         return redirect(f"{job.get_absolute_url()}#segment-{index}")
-    response = render(request, f"{PAGE}#segment", _segment_context(job, transcript, index))
+    response = render(
+        request, f"{PAGE}#segment", _segment_context(job, transcript, index, can_edit=_can_edit(request, job))
+    )
     return trigger_client_event(response, EDITED, {"segment": index}) if edit else response
 
 
@@ -80,6 +104,7 @@ def segment(request: HttpRequest, job_id, index: int) -> HttpResponse:
 @require_POST
 def undo(request: HttpRequest, job_id, edit_id: int) -> HttpResponse:
     job, transcript = transcript_for(request, job_id)
+    require(user=request.user, action=Action.EDIT, job=job)
     edit = get_object_or_404(TranscriptEdit, pk=edit_id, transcript=transcript)
     try:
         undone = undo_edit(edit=edit, by=request.user)
@@ -92,7 +117,11 @@ def undo(request: HttpRequest, job_id, edit_id: int) -> HttpResponse:
         return redirect(job)
     if undone.kind == TranscriptEdit.Kind.SPEAKER:  # from the history panel: the listeners refetch
         return trigger_client_event(HttpResponse(""), SPEAKERS_CHANGED, {})
-    response = render(request, f"{PAGE}#segment", _segment_context(job, transcript, undone.segment))
+    response = render(
+        request,
+        f"{PAGE}#segment",
+        _segment_context(job, transcript, undone.segment, can_edit=_can_edit(request, job)),
+    )
     return trigger_client_event(response, EDITED, {"segment": undone.segment})
 
 
@@ -101,7 +130,15 @@ def undo(request: HttpRequest, job_id, edit_id: int) -> HttpResponse:
 def speakers(request: HttpRequest, job_id) -> HttpResponse:
     """GET: the speakers panel (``?rename=<label>``: with that speaker's form). POST: rename one."""
     job, transcript = transcript_for(request, job_id)
-    context = {"job": job, "speakers": speakers_of(transcript), "renaming": request.GET.get("rename")}
+    context = {
+        "job": job,
+        "speakers": speakers_of(transcript),
+        "renaming": request.GET.get("rename"),
+        "can_edit": _can_edit(request, job),
+    }
+    if request.method == "GET" and not context["renaming"]:
+        return render(request, f"{PAGE}#speakers", context)
+    require(user=request.user, action=Action.EDIT, job=job)
     if request.method == "GET":
         return render(request, f"{PAGE}#speakers", context)
     label = request.POST.get("speaker", "")
@@ -133,6 +170,7 @@ def segments(request: HttpRequest, job_id) -> HttpResponse:
         "segments": shown,
         "undoable": latest_edits(transcript=transcript),
         "per_channel": len({segment.channel for segment in shown}) > 1,
+        "can_edit": _can_edit(request, job),
     }
     return render(request, f"{PAGE}#segments", context)
 
@@ -141,7 +179,8 @@ def segments(request: HttpRequest, job_id) -> HttpResponse:
 @require_GET
 def edit_history(request: HttpRequest, job_id) -> HttpResponse:
     job, transcript = transcript_for(request, job_id)
-    return render(request, f"{PAGE}#history", {"job": job, "edits": history(transcript=transcript)})
+    context = {"job": job, "edits": history(transcript=transcript), "can_edit": _can_edit(request, job)}
+    return render(request, f"{PAGE}#history", context)
 
 
 @login_required
