@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast lint bench-inflight bench-local bench-polling clean
+.PHONY: run test test-fast lint bench-inflight bench-local bench-polling bench-search clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench-inflight: $(VENV)/.dev
 bench-local: $(VENV)/.dev
 	@bash scripts/ensure-system-packages.sh espeak-ng
 	$(PY) bench/local_engine.py
+
+## Full-text search over 10,000 transcripts (1M segments), SQLite and the local PostgreSQL (~6 min).
+bench-search: $(VENV)/.dev
+	$(PY) bench/search.py
 
 bench-polling: $(VENV)/.dev
 	$(PY) bench/status_polling.py

@@ -136,6 +136,7 @@ def test_pages_of_25(owner_client, team, owner):
     assert rows(owner_client, page=2) == [f"Job {n:02d}" for n in range(25, 30)]
     assert rows(owner_client, page=99) == rows(owner_client, page=2)  # past the end: the last page
     assert rows(owner_client, page="nope") == titles(first)
+    assert rows(owner_client, page="9" * 30, live="stale") == titles(first)  # a poll with a silly page
 
 
 def test_page_links_keep_the_filters(owner_client, team, owner):

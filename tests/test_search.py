@@ -4,10 +4,15 @@ on SQLite and on PostgreSQL (CI's DATABASE_URL matrix)."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import timedelta
+from io import StringIO
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -498,7 +503,18 @@ def test_rebuild_indexes_everything_again(team, owner):
     transcribed(team, owner)
     SearchSegment.objects.all().delete()
     assert found(owner, "country") == set()
-    assert search_module.rebuild_index() == 1
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert out.getvalue().strip() == "Indexed 1 transcript."
+    assert found(owner, "country") == {"Inaugural address"}
+
+
+def test_the_migration_indexes_the_transcripts_that_exist_already(team, owner):
+    transcribed(team, owner)
+    SearchSegment.objects.all().delete()
+    SearchDocument.objects.all().delete()
+    migration = importlib.import_module("transcripts.migrations.0003_search_index")
+    migration.fill(django_apps, SimpleNamespace(connection=connection))
     assert found(owner, "country") == {"Inaugural address"}
 
 
@@ -527,6 +543,21 @@ def test_a_teammate_sees_the_teams_transcripts_until_they_move_or_the_member_lea
     assert results.hits == [] and results.total == 0 and results.team_counts == {}
     assert other.pk  # still there for its team
     assert found(owner, "country") == {"Inaugural address", "Second address"}
+
+
+def test_search_answers_exactly_what_visible_to_allows(corpus, owner, teammate, outsider, team):
+    """Whatever the access rule says (Job.objects.visible_to, the one rule), search agrees."""
+    side = create_team(user=teammate, name="Side project")
+    transcribed(side, teammate, "Side budget", [(0.0, "0", "a tiny budget")])
+    move_job(job=corpus["launch"], team=owner.teams.get(personal=True), by=owner)
+    for user in (owner, teammate, outsider):
+        allowed = set(
+            Job.objects.visible_to(user)
+            .filter(search_segments__text__icontains="budget")
+            .values_list("title", flat=True)
+        )
+        assert found(user, "budget") == allowed, user
+        assert search(user=user, query="budget").total == len(allowed)
 
 
 def test_filters_never_widen_what_someone_sees(corpus, outsider, team):

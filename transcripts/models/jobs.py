@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from .teams import Visibility
+from .teams import Membership, Visibility
 
 
 class JobState(models.TextChoices):
@@ -32,7 +32,8 @@ class JobQuerySet(models.QuerySet):
         made by the user. Pages, fragments, downloads, the API and search all read through it."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(team__memberships__user=user).filter(
+        teams = Membership.objects.filter(user=user).values("team_id")
+        return self.filter(team_id__in=teams).filter(
             models.Q(visibility=Visibility.TEAM) | models.Q(created_by=user)
         )
 

@@ -69,9 +69,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 PER_PAGE = 10
 SNIPPETS_PER_HIT = 3
-#: At most this many matching segments are ranked for one search (which ones: the backends'
-#: CANDIDATE_ORDER). Only words said in more than one segment in 200 reach it (docs/BENCHMARKS.md);
-#: the results then say the count is a lower bound and ask for another word.
+#: At most this many matching segments are ranked and counted for one search (which ones: the
+#: backends' CANDIDATE_ORDER), so a very common word costs no more than a rarer one. Only a query
+#: said in more segments than this reaches it; the results then say their count is a lower bound
+#: and ask for another word (docs/BENCHMARKS.md has what it costs and saves).
 CANDIDATES = 5_000
 FAILED = "This search could not be run. Try fewer or simpler words."
 
@@ -131,13 +132,13 @@ def _hits(user, query: Query, found: Found, filters: SearchFilters) -> list[Hit]
             transcript_language=F("transcript__language"), transcript_duration=F("transcript__duration")
         )
     }
-    documents = {row.job_id: row.segment for row in found.page if _as_uuid(row.job_id) in jobs}
+    page = {row.job_id: row.segment for row in found.page if _as_uuid(row.job_id) in jobs}
     highlights: dict[uuid.UUID, JobSnippets] = {
         _as_uuid(job_id): found_snippets
         for job_id, found_snippets in _backend()
         .snippets(
             query=query,
-            documents=documents,
+            page=page,
             speaker=filters.speaker,
             per_job=SNIPPETS_PER_HIT,
             renderings=found.renderings,

@@ -190,12 +190,12 @@ def find(
     return found
 
 
-def snippets(*, query: Query, documents: dict, speaker: str, per_job: int, renderings) -> dict:
-    """The page's transcripts' (job ids: ``documents``' keys) best ``per_job`` moments, highlighted,
+def snippets(*, query: Query, page: dict, speaker: str, per_job: int, renderings) -> dict:
+    """The page's transcripts' (``page``'s keys: job ids) best ``per_job`` moments, highlighted,
     how many moments match, and its title highlighted (see sqlite.snippets): one query. Both the
     language's and ``simple``'s highlights are kept, so a stem ("countries") and an exact word or
     phrase ("ask not what", stop words and all) are each marked."""
-    if not documents:
+    if not page:
         return {}
     match = _Match(renderings.match)
     said = _Match(renderings.spoken)
@@ -204,7 +204,7 @@ def snippets(*, query: Query, documents: dict, speaker: str, per_job: int, rende
     rank, rank_params = match.any()
     own, own_params = match.own("x")
     simple, simple_params = match.simple()
-    job_ids = list(documents)
+    job_ids = list(page)
     speaker_where = "AND UPPER(s.speaker) = UPPER(%s)" if speaker else ""
     # Only constants and placeholders are formatted in; every value is a parameter.
     sql = f"""

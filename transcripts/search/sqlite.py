@@ -96,8 +96,8 @@ def find(
     return Found.from_rows(rows, candidates=candidates)
 
 
-def snippets(*, query: Query, documents: dict, speaker: str, per_job: int, renderings=None) -> dict:
-    """The page's transcripts' (job id -> a matching segment's rowid) best ``per_job`` moments,
+def snippets(*, query: Query, page: dict, speaker: str, per_job: int, renderings=None) -> dict:
+    """The page's transcripts' (``page``: job id -> a matching segment's rowid) best ``per_job`` moments,
     highlighted, how many moments match, and their titles highlighted. Two queries for the whole
     page, each one pass over the rowids from the page's first transcript to its last (a prefix is
     expanded once, not once per transcript): its matching segments' own words (``text : (…)``,
@@ -107,9 +107,9 @@ def snippets(*, query: Query, documents: dict, speaker: str, per_job: int, rende
     bm25 is not used here: it would count each phrase over the whole table again. Within one
     transcript the best moments are those with the most hits (marks), earlier first on ties.
     """
-    if not documents:
+    if not page:
         return {}
-    first_rows = sorted(documents.values())
+    first_rows = sorted(page.values())
     docs = sorted({row >> SEGMENT_BITS for row in first_rows})
     low, high = docs[0] << SEGMENT_BITS, ((docs[-1] + 1) << SEGMENT_BITS) - 1
     speaker_join = speaker_where = ""
@@ -138,7 +138,7 @@ def snippets(*, query: Query, documents: dict, speaker: str, per_job: int, rende
         for rowid, text in cursor.fetchall():
             moments.setdefault(rowid >> SEGMENT_BITS, []).append((rowid, text))
     found = {}
-    for job_id, row in documents.items():
+    for job_id, row in page.items():
         document = row >> SEGMENT_BITS
         if document not in first:
             continue

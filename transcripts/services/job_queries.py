@@ -1,5 +1,6 @@
-"""Which jobs a list shows and in what order: the Transcripts list's filters and sort orders, and
-the lean rows the list and the dashboard draw.
+"""Which jobs a list shows and in what order: the Transcripts list's filters and sort orders, the
+lean rows the list and the dashboard draw, and what their live regions poll with (the version of
+what a region shows, and the newest active job's age for static/js/live.js).
 
 A query string becomes a ``JobFilters`` (``parse_filters``: unknown or malformed values fall back
 to "no filter", never an error), and ``list_jobs`` turns it into one queryset over the jobs the

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from ..models import Job, JobState
@@ -63,4 +64,8 @@ def sweep_jobs() -> dict[str, int]:
         )
     if remote_jobs_in_flight().exists():
         ensure_poller()
+    if connection.vendor == "sqlite":
+        # SQLite keeps no planner statistics unless asked; without them the list sorts every job.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
     return counts

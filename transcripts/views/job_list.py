@@ -99,7 +99,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
     filters = parse_filters(query=request.GET)
     page_number, rows = request.GET.get("page"), None
     if "live" in request.GET:  # a poll: compare the rows it shows first, count only if they changed
-        page_number = int(page_number) if (page_number or "").isdigit() and int(page_number) > 0 else 1
+        page_number = (
+            int(page_number) if (page_number or "").isdigit() and 0 < int(page_number) < 10**6 else 1
+        )
         rows = page_rows(user=request.user, filters=filters, number=page_number, per_page=PAGE_SIZE)
         if rows_version(rows, page_number) == request.GET["live"]:
             return HttpResponse(status=204, content_type="text/plain")  # nothing changed
