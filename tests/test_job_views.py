@@ -177,3 +177,14 @@ def test_no_range_or_a_foreign_unit_sends_the_whole_file(owner_client, with_audi
         response = owner_client.get(reverse("job_audio", args=[with_audio.pk]), **headers)
         assert response.status_code == 200 and len(b"".join(response.streaming_content)) == 1024
         assert response["Accept-Ranges"] == "bytes" and response["Content-Type"] == "audio/flac"
+
+
+def test_the_status_card_says_how_long_it_took_so_far_and_about_how_long_is_left(owner_client, team, owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    started = timezone.now() - timedelta(seconds=65)
+    active = make_job(team=team, user=owner, state=JobState.PROCESSING, progress=0.5, started_at=started)
+    html = owner_client.get(reverse("job_status", args=[active.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert "1 min 05 s elapsed · about 2 min left" in html

@@ -1,6 +1,7 @@
 from django import template
 
 from .. import providers
+from ..services.job_timing import job_timing
 from ..services.transcript_view import default_speaker_name
 
 register = template.Library()
@@ -51,3 +52,9 @@ def speaker_colour(number) -> int:
 def default_speaker(label: str) -> str:
     """A speaker label as shown before anyone named it: "0" -> "Speaker 0"."""
     return default_speaker_name(str(label))
+
+
+@register.filter
+def timing_label(job) -> str:
+    """"1 min 05 s elapsed · about 2 min left" for a job being processed; "" otherwise."""
+    return job_timing(job=job).label or ""
