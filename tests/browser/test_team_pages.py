@@ -116,8 +116,7 @@ def test_clear_pages_for_a_lockout_and_a_dead_invitation(page, owner, team, pass
 
 
 def test_the_scripts_work_from_their_static_files(page, log_in, owner, team, password):
-    """What used to be inline: the account menu closes, the usage team filter submits itself, and
-    the Transcribe form shows upload progress."""
+    """What used to be inline: the account menu closes and the usage team filter submits itself."""
     log_in(page, "olivia", password)
     menu = page.locator("details.menu")
     page.get_by_label("Account and team menu").click()
@@ -134,12 +133,4 @@ def test_the_scripts_work_from_their_static_files(page, log_in, owner, team, pas
     page.wait_for_url(re.compile(rf"team={team.pk}\b"))
     expect(page.get_by_text(f"in {team.name}", exact=False)).to_be_visible()
 
-    page.goto("/transcribe/")
-    bar = page.locator("#upload-progress")
-    expect(bar).to_be_hidden()
-    page.evaluate(
-        """document.body.dispatchEvent(new CustomEvent("htmx:xhr:progress",
-             {detail: {lengthComputable: true, loaded: 30, total: 120}}))"""
-    )
-    expect(bar).to_be_visible()
-    assert page.evaluate("document.getElementById('upload-progress').value") == 25
+    # upload-progress.js: tests/browser/test_batch_transcribe.py uploads a real batch through it.
