@@ -78,7 +78,9 @@ def test_a_spoken_phrase_is_found_and_opens_at_its_moment(page, owner, password,
     page.wait_for_function("document.querySelector('audio[data-player]').readyState >= 1")
     assert abs(current_time(page) - start) <= 0.5
     expect(page.locator(".segment.is-playing")).to_have_count(1)
-    expect(page.get_by_role("searchbox", name="Find in transcript")).to_have_value("ask not what your country")
+    expect(page.get_by_role("searchbox", name="Find in transcript")).to_have_value(
+        "ask not what your country"
+    )
     expect(page.locator(".segment.is-playing mark.find-hit.is-current")).to_have_count(1)
     capture(page, "search-opened-moment")
 
