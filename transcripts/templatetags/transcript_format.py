@@ -56,5 +56,5 @@ def default_speaker(label: str) -> str:
 
 @register.filter
 def timing_label(job) -> str:
-    """"1 min 05 s elapsed · about 2 min left" for a job being processed; "" otherwise."""
+    """ "1 min 05 s elapsed · about 2 min left" for a job being processed; "" otherwise."""
     return job_timing(job=job).label or ""
