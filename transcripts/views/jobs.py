@@ -31,9 +31,6 @@ from .ranges import audio_response
 JOB_EVENT = "job-changed"
 
 
-_job_for = job_for
-
-
 def _moment(request: HttpRequest) -> float | None:
     """``?t=83.5`` (seconds), the moment a shared link points at; None when absent or nonsense."""
     try:
@@ -88,7 +85,7 @@ def job_status(request: HttpRequest, job_id) -> HttpResponse:
     """The live status card (static/js/live.js polls it). A poll sends back the version it shows
     (``?live=``): while nothing on the card changed the answer is 204 No Content, with no render.
     Once the job is final the card stops polling and the page hears ``job-finished``."""
-    job = _job_for(request, job_id)
+    job = job_for(request, job_id)
     version = live_version(job.state, job.progress, job.error_message, job.key_label, job.audio.name)
     if request.GET.get("live") == version:
         return HttpResponse(status=204, content_type="text/plain")
@@ -102,7 +99,7 @@ def job_status(request: HttpRequest, job_id) -> HttpResponse:
 @login_required
 @require_POST
 def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
-    job = _job_for(request, job_id)
+    job = job_for(request, job_id)
     require(user=request.user, action=Action.RUN, job=job)
     if cancel_job(job=job):
         messages.info(request, "Cancelled. A result the provider sends later will be ignored.")
@@ -114,7 +111,7 @@ def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
 @login_required
 @require_POST
 def job_retry(request: HttpRequest, job_id) -> HttpResponse:
-    job = _job_for(request, job_id)
+    job = job_for(request, job_id)
     require(user=request.user, action=Action.RUN, job=job)
     try:
         retried = retry_job(job=job, by=request.user)
